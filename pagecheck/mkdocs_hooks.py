@@ -1,0 +1,204 @@
+"""MkDocs hooks: run every page's code at build time and check every number it states.
+
+Registered in ``mkdocs.yml`` under ``hooks:``. For each page:
+
+* ``on_page_markdown`` reads the page (``pagecheck.page``), reports unchecked numbers and
+  fence mistakes with ``page:line``, replaces each ``{{ expr == typed }}`` by ``typed`` and
+  tags each Python fence with its index (on its own opening line, so line numbers stay put);
+* the ``python`` fence formatter (given to ``pymdownx.superfences``) runs that fence in the
+  page's namespace, checks the claims that follow it, and renders the source with its output
+  using markdown-exec's rendering;
+* ``on_page_content`` fills in glued values.
+
+Any failure is logged as a warning that starts with ``page:line``; ``mkdocs build --strict``
+turns it into a failed build.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # the hooks are loaded by path: make the project importable
+    sys.path.insert(0, str(ROOT))
+
+from markdown_exec import add_source, base_format, markdown_config  # noqa: E402
+from markdown_exec import MarkdownConverter  # noqa: E402
+
+from pagecheck.page import Page, read_page, render_claims  # noqa: E402
+from pagecheck.runner import PageError, PageRunner  # noqa: E402
+
+log = logging.getLogger("mkdocs.plugins.pagecheck")
+
+FENCE_TAG = "pagecheck_fence"
+GLUE_TOKEN = "PAGECHECKGLUE{}X"
+
+
+@dataclass
+class _State:
+    page: Page
+    runner: PageRunner
+    src_uri: str
+    failed: bool = False
+    glue_tokens: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+_state: _State | None = None
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+# ---------------------------------------------------------------- MkDocs events
+
+
+def on_config(config, **kwargs):
+    mdx = config.setdefault("mdx_configs", {})
+    superfences = mdx.setdefault("pymdownx.superfences", {})
+    fences = superfences.setdefault("custom_fences", [])
+    fences[:] = [f for f in fences if f.get("name") not in {"python", "py"}]
+    for name in ("python", "py"):
+        fences.insert(0, {"name": name, "class": name, "validator": validator, "format": formatter})
+    markdown_config.save(config.markdown_extensions, config.mdx_configs)
+    return config
+
+
+def on_page_markdown(markdown: str, page, config, files, **kwargs):
+    global _state
+    path = Path(page.file.abs_src_path)
+    parsed = read_page(path, markdown)
+    display = _rel(path)
+    runner = PageRunner(parsed, display_path=display)
+    _state = _State(parsed, runner, page.file.src_uri)
+    for problem in parsed.problems:
+        log.warning(f"{display}:{problem.line}: {problem.message}")
+
+    def glue_token(claim):
+        token = GLUE_TOKEN.format(len(_state.glue_tokens))
+        _state.glue_tokens[token] = (claim.line, claim.column)
+        return token
+
+    text = render_claims(markdown, parsed, glue_token)
+    lines = text.split("\n")
+    for fence in parsed.code_fences:
+        if fence.executed:
+            k = fence.start_line - 1
+            lines[k] = f'{lines[k]} {FENCE_TAG}="{fence.index}"'
+    if parsed.claims and not parsed.code_fences:
+        _report(runner.check_claims(parsed.claims))
+    return "\n".join(lines)
+
+
+def on_page_content(content: str, page, config, files, **kwargs):
+    global _state
+    state = _state
+    if state is None:
+        return content
+    for token, key in state.glue_tokens.items():
+        value = state.runner.glue.get(key)
+        if value is None:
+            value = "??"
+            if not state.failed:
+                log.warning(f"{state.runner.where(key[0])}: glued value was never computed")
+        content = content.replace(token, html.escape(value))
+    _state = None
+    return content
+
+
+def on_post_build(config, **kwargs):
+    MarkdownConverter.counter = 0
+
+
+# ---------------------------------------------------------------- the python fence
+
+
+def validator(language: str, inputs: dict, options: dict, attrs: dict, md) -> bool:
+    tag = inputs.pop(FENCE_TAG, None)
+    inputs.pop("continuation", None)
+    exec_value = inputs.pop("exec", "no").lower() not in {"", "no", "off", "false", "0"}
+    for key in list(inputs):
+        if key not in {"source", "title", "tabs"}:
+            inputs.pop(key)
+    if not exec_value:
+        return False
+    source = inputs.pop("source", "above")
+    options["pagecheck_index"] = int(tag) if tag is not None else None
+    options["source"] = "" if source in {"off", "none", "no", ""} else source
+    options["extra"] = {k: v for k, v in inputs.items() if k == "title"}
+    return True
+
+
+def formatter(src: str, language: str, css_class: str, options: dict, md, **kwargs) -> str:
+    state = _state
+    index = options.get("pagecheck_index")
+    if state is None or index is None:
+        log.warning(f"pagecheck: a python fence with exec=\"on\" ran outside a page: {src[:60]!r}")
+        return html.escape(src)
+    fence = state.page.fences[index]
+
+    def run(code: str, **_: Any) -> str:
+        if state.failed:
+            return _note("Not run: a code fence above failed.")
+        try:
+            output = state.runner.run_fence(fence)
+        except PageError as error:
+            state.failed = True
+            log.warning(str(error))
+            return _error_block(str(error))
+        _report(state.runner.check_claims(state.page.claims_after(fence.index)))
+        return _output_html(output.text, output.figures)
+
+    return base_format(
+        language="python",
+        run=run,
+        code=src,
+        md=md,
+        html=True,
+        source=options["source"],
+        result="",
+        extra=options.get("extra", {}),
+        id=f"{state.runner.display_path}:{fence.start_line}",
+    )
+
+
+def _report(failures: list[str]) -> None:
+    for failure in failures:
+        log.warning(failure)
+
+
+def _output_html(text: str, figures: list[str]) -> str:
+    parts = []
+    if text:
+        parts.append(
+            '<div class="pagecheck-output language-text highlight" aria-label="Output">'
+            f"<pre><span></span><code>{html.escape(text.rstrip())}</code></pre></div>"
+        )
+    for svg in figures:
+        parts.append(f'<figure class="pagecheck-figure">{svg}</figure>')
+    return "\n".join(parts)
+
+
+def _error_block(message: str) -> str:
+    return (
+        '<div class="admonition failure"><p class="admonition-title">This code fence failed</p>'
+        f"<pre><code>{html.escape(message)}</code></pre></div>"
+    )
+
+
+def _note(message: str) -> str:
+    return f'<div class="admonition warning"><p>{html.escape(message)}</p></div>'
+
+
+__all__ = ["on_config", "on_page_markdown", "on_page_content", "on_post_build", "validator", "formatter"]
+
+_ = re  # keep the import for hook reloads

@@ -1,0 +1,104 @@
+"""pytest side of the page checks: a pytest-markdown-docs runner that keeps one namespace per page.
+
+pytest-markdown-docs turns every Python fence of ``docs/**/*.md`` into a test item. With
+``continuation`` it would re-run all the fences above each one (quadratic in the page
+length); this runner instead keeps the page's namespace from the fence before, runs only
+the new fence, and then checks the claims that follow it in the prose. Running one item
+alone (``-k``) still works: the fences above it are run first.
+
+Loaded from the project's ``conftest.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from pytest_markdown_docs._runners import _Runner, register_runner
+
+from pagecheck.page import Page, read_page_cached
+from pagecheck.runner import PageError, PageRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class PageCheckFailure(AssertionError):
+    """A fence raised, or a claim after it does not hold."""
+
+
+@dataclass
+class _Session:
+    page: Page
+    runner: PageRunner
+    last_index: int | None = None
+    broken: str | None = None
+
+
+_sessions: dict[str, _Session] = {}
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _fence_for(page: Page, start_line: int):
+    # pytest-markdown-docs' start_line is the 1-based line of the opening ``` line.
+    for fence in page.code_fences:
+        if fence.start_line == start_line:
+            return fence
+    raise PageCheckFailure(f"{display_path(page.path)}:{start_line}: no code fence starts here")
+
+
+def _new_session(page: Page) -> _Session:
+    session = _Session(page, PageRunner(page, display_path=display_path(page.path)))
+    _sessions[str(page.path)] = session
+    return session
+
+
+@register_runner(default=True)
+class PageSessionRunner(_Runner):
+    """Run a fence in its page's namespace, then check the claims below it."""
+
+    def runtest(self, test, args, **kwargs) -> None:
+        page = read_page_cached(Path(test.source_path))
+        where = display_path(page.path)
+        if page.problems:
+            first = page.problems[0]
+            raise PageCheckFailure(
+                f"{where}:{first.line}: {first.message}"
+                + (f" (and {len(page.problems) - 1} more problems on this page)" if len(page.problems) > 1 else "")
+            )
+        fence = _fence_for(page, test.start_line)
+        code = page.code_fences
+        position = code.index(fence)
+        session = _sessions.get(str(page.path))
+        expected_last = code[position - 1].index if position else None
+        if session is None or session.page is not page or position == 0 or session.last_index != expected_last:
+            session = _new_session(page)
+            for earlier in code[:position]:  # a fence run alone: bring the namespace up to it
+                self._run_one(session, earlier, check_claims=False)
+        if session.broken:
+            raise PageCheckFailure(f"not run: {session.broken}")
+        self._run_one(session, fence, check_claims=True)
+
+    def _run_one(self, session: _Session, fence, check_claims: bool) -> None:
+        try:
+            session.runner.run_fence(fence)
+        except PageError as error:
+            session.broken = f"an earlier fence failed: {str(error).splitlines()[0]}"
+            session.last_index = fence.index
+            raise PageCheckFailure(str(error)) from error
+        session.last_index = fence.index
+        if check_claims:
+            failures = session.runner.check_claims(session.page.claims_after(fence.index))
+            if failures:
+                raise PageCheckFailure("\n".join(failures))
+
+    def repr_failure(self, test, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
+        if isinstance(excinfo.value, PageCheckFailure):
+            return str(excinfo.value)
+        return excinfo.exconly()
