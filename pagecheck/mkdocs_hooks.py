@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # the hooks are loaded by path: make the project importable
     sys.path.insert(0, str(ROOT))
 
-from markdown_exec import add_source, base_format, markdown_config  # noqa: E402
+from markdown_exec import base_format, markdown_config  # noqa: E402
 from markdown_exec import MarkdownConverter  # noqa: E402
 
 from pagecheck.page import Page, read_page, render_claims  # noqa: E402
@@ -63,6 +62,10 @@ def _rel(path: Path) -> str:
 
 
 def on_config(config, **kwargs):
+    # MkDocs restores sys.path after loading a hook file; pages import the project's
+    # snippets, so put the project root back (the editable install does this too).
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     mdx = config.setdefault("mdx_configs", {})
     superfences = mdx.setdefault("pymdownx.superfences", {})
     fences = superfences.setdefault("custom_fences", [])
@@ -95,7 +98,7 @@ def on_page_markdown(markdown: str, page, config, files, **kwargs):
             k = fence.start_line - 1
             lines[k] = f'{lines[k]} {FENCE_TAG}="{fence.index}"'
     if parsed.claims and not parsed.code_fences:
-        _report(runner.check_claims(parsed.claims))
+        _report(runner.finish())
     return "\n".join(lines)
 
 
@@ -155,8 +158,9 @@ def formatter(src: str, language: str, css_class: str, options: dict, md, **kwar
             state.failed = True
             log.warning(str(error))
             return _error_block(str(error))
-        _report(state.runner.check_claims(state.page.claims_after(fence.index)))
-        return _output_html(output.text, output.figures)
+        if fence is state.page.code_fences[-1]:
+            _report(state.runner.finish())
+        return _output_html(output.text, output.html, output.figures)
 
     return base_format(
         language="python",
@@ -176,13 +180,15 @@ def _report(failures: list[str]) -> None:
         log.warning(failure)
 
 
-def _output_html(text: str, figures: list[str]) -> str:
+def _output_html(text: str, rich: list[str], figures: list[str]) -> str:
     parts = []
     if text:
         parts.append(
             '<div class="pagecheck-output language-text highlight" aria-label="Output">'
             f"<pre><span></span><code>{html.escape(text.rstrip())}</code></pre></div>"
         )
+    for block in rich:
+        parts.append(f'<div class="pagecheck-display">{block}</div>')
     for svg in figures:
         parts.append(f'<figure class="pagecheck-figure">{svg}</figure>')
     return "\n".join(parts)
@@ -200,5 +206,3 @@ def _note(message: str) -> str:
 
 
 __all__ = ["on_config", "on_page_markdown", "on_page_content", "on_post_build", "validator", "formatter"]
-
-_ = re  # keep the import for hook reloads

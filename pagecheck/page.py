@@ -4,9 +4,9 @@ The same reading serves the MkDocs build (``pagecheck.mkdocs_hooks``) and the te
 (``pagecheck.pytest_plugin``), so both agree on which code a page has and which numbers it
 states.
 
-A *claim* is written ``{{ expr == typed }}``: the page shows ``typed`` and the check evaluates
-``expr`` in the page's code after the fence above it has run, and fails unless ``typed`` states
-that value (see ``pagecheck.numbers``). A *glue* is written ``{{ expr }}``: the page shows the
+A *claim* is written ``{{ expr == typed }}``: the page shows ``typed``; once the page's code
+has run, the check evaluates ``expr`` in the page's namespace and fails unless ``typed``
+states that value (see ``pagecheck.numbers``; a sympy expression is compared symbolically). A *glue* is written ``{{ expr }}``: the page shows the
 value itself (for figures that legitimately vary between machines, such as a max |diff|).
 Every other number in prose or math is an *unchecked number*, and the page is rejected.
 """
@@ -160,13 +160,25 @@ _MASKS_OUTSIDE_MATH = [
 ]
 _MATH = re.compile(r"(?<![\\$])\$\$(.+?)\$\$|(?<![\\$])\$(?!\s)([^$\n]+?)(?<![\s\\])\$(?!\d)", re.S)
 _MATH_EXEMPT = [
+    re.compile(r"\\[dt]?frac\{1\}"),  # the 1 of 1/n in a mean
     re.compile(r"_\{[^{}]*\}|_\\?\w"),  # subscripts: w_1, w_{12}, x_{ij}
     re.compile(r"\\[a-zA-Z]+"),  # commands
-    re.compile(r"\\frac\{1\}"),  # the 1 of 1/n in a mean
     re.compile(r"\\[,;:! ]|\{,\}"),  # spacing
 ]
 _NUMBER_IN_PROSE = re.compile(r"(?<![\w.\-/])[-\u2212]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?(?![\w])")
 _NUMBER_IN_MATH = re.compile(r"\d+(?:\.\d+)?")
+
+
+_CONTAINER = re.compile(r"^\s*(?:!!!|\?\?\?\+?|===\+?)\s")
+
+
+def _is_container_body(lines: list[str], first: int) -> bool:
+    """An indented block under an admonition (!!!, ???) or a content tab (===) is prose,
+    although CommonMark (which knows neither) reads it as an indented code block."""
+    k = first - 1
+    while k >= 0 and not lines[k].strip():
+        k -= 1
+    return k >= 0 and bool(_CONTAINER.match(lines[k]))
 
 
 def read_page(path: Path, text: str | None = None) -> Page:
@@ -214,7 +226,9 @@ def read_page(path: Path, text: str | None = None) -> Page:
             )
             page.fences.append(fence)
             blank_lines(first, last)
-        elif token.type in {"code_block", "html_block"}:
+        elif token.type == "html_block" or (
+            token.type == "code_block" and not _is_container_body(lines, first)
+        ):
             blank_lines(first, last)
 
     # 2. Code spans hide their content from everything else.
@@ -289,8 +303,8 @@ def read_page(path: Path, text: str | None = None) -> Page:
                 )
             )
 
-    # 6. Each claim is checked after the last code fence above it; claims above all code are
-    #    checked once the whole page has run.
+    # 6. Claims are checked once the whole page has run; each also remembers the last code
+    #    fence above it, so that a value that changes further down can be caught.
     for claim in page.claims:
         above = [f.index for f in code if f.end_line < claim.line]
         if above:

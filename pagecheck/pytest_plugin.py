@@ -93,10 +93,12 @@ class PageSessionRunner(_Runner):
             session.last_index = fence.index
             raise PageCheckFailure(str(error)) from error
         session.last_index = fence.index
-        if check_claims:
-            failures = session.runner.check_claims(session.page.claims_after(fence.index))
+        if check_claims and fence is session.page.code_fences[-1]:
+            failures = session.runner.finish()
             if failures:
-                raise PageCheckFailure("\n".join(failures))
+                raise PageCheckFailure(
+                    f"{len(failures)} claim(s) on this page do not hold:\n" + "\n".join(failures)
+                )
 
     def repr_failure(self, test, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
         if isinstance(excinfo.value, PageCheckFailure):

@@ -7,9 +7,11 @@ matplotlib figures of each fence are captured for the build to show under the fe
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import random
+import re
 import traceback
 import warnings
 from dataclasses import dataclass, field
@@ -30,6 +32,7 @@ class PageError(Exception):
 class FenceOutput:
     text: str = ""
     figures: list[str] = field(default_factory=list)  # inline SVG markup
+    html: list[str] = field(default_factory=list)  # rich displays (objects with _repr_html_)
 
 
 def reset_random_state(seed: int = SEED) -> None:
@@ -62,6 +65,14 @@ def _collect_figures() -> list[str]:
     return svgs
 
 
+def _is_figure_artist(value: Any) -> bool:
+    """Matplotlib calls such as plt.plot(...) return artists: the figure shows them, not a repr."""
+    module = type(value).__module__ or ""
+    if module.startswith("matplotlib"):
+        return True
+    return isinstance(value, list) and bool(value) and all(_is_figure_artist(v) for v in value)
+
+
 def _pad(code: str, first_line: int) -> str:
     """Prefix blank lines so that line numbers in tracebacks are the page's line numbers."""
     return "\n" * (first_line - 1) + code
@@ -76,32 +87,53 @@ class PageRunner:
         self.namespace: dict[str, Any] = {"__name__": "__page__", "__file__": self.display_path}
         self.ran: list[int] = []
         self.glue: dict[tuple[int, int], str] = {}
+        self.early: dict[tuple[int, int], Any] = {}
         reset_random_state()
 
     def where(self, line: int) -> str:
         return f"{self.display_path}:{line}"
 
-    def run_fence(self, fence: Fence, capture: bool = True) -> FenceOutput:
-        compiled = compile(_pad(fence.code, fence.code_line), self.display_path, "exec", dont_inherit=True)
+    def _compile(self, fence: Fence) -> tuple[Any, Any]:
+        """Compile a fence; like a notebook cell, a final bare expression is displayed."""
+        source = _pad(fence.code, fence.code_line)
+        try:
+            tree = ast.parse(source, self.display_path)
+        except SyntaxError as error:
+            raise PageError(
+                f"{self.where(error.lineno or fence.code_line)}: code fence has a syntax error: {error.msg}"
+            ) from error
+        last = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            last = compile(ast.Expression(tree.body.pop().value), self.display_path, "eval")
+        return compile(tree, self.display_path, "exec", dont_inherit=True), last
+
+    def run_fence(self, fence: Fence) -> FenceOutput:
+        body, last = self._compile(fence)
         buffer = io.StringIO()
         output = FenceOutput()
+        shown = None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                if capture:
-                    with contextlib.redirect_stdout(buffer):
-                        exec(compiled, self.namespace)
-                else:
-                    exec(compiled, self.namespace)
+                with contextlib.redirect_stdout(buffer):
+                    exec(body, self.namespace)
+                    if last is not None:
+                        shown = eval(last, self.namespace)
             except Exception as error:
                 _collect_figures()
                 raise PageError(self._describe_failure(fence, error)) from error
         text = buffer.getvalue()
         for warning in caught:
             text += f"{warning.category.__name__}: {warning.message}\n"
+        if shown is not None:
+            if hasattr(shown, "_repr_html_"):
+                output.html.append(shown._repr_html_())
+            elif not _is_figure_artist(shown):
+                text += repr(shown) + "\n"
         output.text = text
         output.figures = _collect_figures()
         self.ran.append(fence.index)
+        self.note_claims_after(fence)
         return output
 
     def _describe_failure(self, fence: Fence, error: BaseException) -> str:
@@ -114,16 +146,40 @@ class PageRunner:
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         return f"{self.where(line)}: code fence raised {detail}\n    {line} | {snippet}"
 
-    def check_claims(self, claims: list[Claim]) -> list[str]:
-        """Evaluate claims in the page namespace; return one message per failed claim."""
-        failures = []
-        for claim in claims:
+    def _evaluate(self, claim: Claim) -> Any:
+        return eval(compile(claim.expr, self.display_path, "eval"), self.namespace)
+
+    def note_claims_after(self, fence: Fence) -> None:
+        """Remember what the claims just below this fence evaluate to right here.
+
+        Claims are checked once the page has run to the end (a derivation may state a number
+        before the code that computes it). If a name a claim uses is later given another
+        value, the claim would be checked against the wrong thing: ``finish`` reports that.
+        """
+        for claim in self.page.claims_after(fence.index):
             try:
-                value = eval(compile(claim.expr, self.display_path, "eval"), self.namespace)
+                self.early[(claim.line, claim.column)] = _snapshot(self._evaluate(claim))
+            except Exception:  # noqa: BLE001  (not computed yet: fine, it is checked at the end)
+                pass
+
+    def finish(self) -> list[str]:
+        """Check every claim of the page against the namespace the whole page left behind."""
+        failures = []
+        for claim in self.page.claims:
+            try:
+                value = self._evaluate(claim)
             except Exception as error:  # noqa: BLE001
                 detail = "".join(traceback.format_exception_only(type(error), error)).strip()
                 failures.append(
                     f"{self.where(claim.line)}: claim {claim.raw} could not be evaluated: {detail}"
+                )
+                continue
+            early = self.early.get((claim.line, claim.column))
+            if early is not None and early != _snapshot(value):
+                failures.append(
+                    f"{self.where(claim.line)}: claim {claim.raw} changes value further down the page "
+                    f"(a name it uses is reassigned, or a tensor modified in place, after this line); "
+                    f"give the later value another name"
                 )
                 continue
             if claim.typed is None:
@@ -145,16 +201,28 @@ class PageRunner:
         failures = [f"{self.where(p.line)}: {p.message}" for p in self.page.problems]
         if failures:
             return failures
-        code = self.page.code_fences
-        if not code:
-            return self.check_claims(self.page.claims)
-        for fence in code:
+        for fence in self.page.code_fences:
             try:
                 self.run_fence(fence)
             except PageError as error:
-                return failures + [str(error)]
-            failures += self.check_claims(self.page.claims_after(fence.index))
-        return failures
+                return [str(error)]
+        return self.finish()
+
+
+def _snapshot(value: Any) -> Any:
+    if isinstance(value, str):
+        return value
+    try:
+        import sympy
+
+        if isinstance(value, sympy.Basic):
+            return sympy.srepr(value)
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        return numbers.to_floats(value)
+    except numbers.TypedValueError:
+        return repr(value)
 
 
 def compare_claim(typed: str, value: Any) -> str | None:
@@ -176,10 +244,8 @@ def compare_claim(typed: str, value: Any) -> str | None:
 
 def _compare_arithmetic(typed: str, value: Any) -> str | None:
     """Typed LaTeX arithmetic such as ``12 \\cdot 2^{11}``: exact, up to float32 rounding."""
-    from sympy.parsing.latex import parse_latex
-
     try:
-        parsed = parse_latex(typed, backend="lark")
+        parsed = parse_tex(typed)
         if parsed.free_symbols:
             raise ValueError(f"it has symbols {sorted(map(str, parsed.free_symbols))}")
         expected = float(parsed)
@@ -193,12 +259,29 @@ def _compare_arithmetic(typed: str, value: Any) -> str | None:
     return f"{typed!r} is {expected!r} but the value is {actual[0]!r}"
 
 
-def _compare_formula(typed: str, value: Any) -> str | None:
-    import sympy
+def parse_tex(typed: str):
+    """Parse typed LaTeX with sympy's LaTeX parser (lark backend).
+
+    The parser reads ``12x^{11}`` but not ``3 \\cdot 3b^2``; where it fails, the implicit
+    products (a digit followed by a letter) are written out and the parse is tried again.
+    """
     from sympy.parsing.latex import parse_latex
 
     try:
-        parsed = parse_latex(typed, backend="lark")
+        return parse_latex(typed, backend="lark")
+    except Exception as first_error:  # noqa: BLE001
+        explicit = re.sub(r"(?<![_^\\\w])(\d+(?:\.\d+)?)\s*(?=[a-zA-Z(]|\\(?!cdot|times))", r"\1 \\cdot ", typed)
+        try:
+            return parse_latex(explicit, backend="lark")
+        except Exception:  # noqa: BLE001
+            raise ValueError(str(first_error).strip().splitlines()[0]) from None
+
+
+def _compare_formula(typed: str, value: Any) -> str | None:
+    import sympy
+
+    try:
+        parsed = parse_tex(typed)
     except Exception as error:  # noqa: BLE001
         return f"the typed formula {typed!r} does not parse as LaTeX: {error}"
     by_name = {_plain(s.name): s for s in value.free_symbols}

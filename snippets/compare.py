@@ -1,0 +1,132 @@
+"""Compare hand-written gradients with the ones autograd computed.
+
+``compare_grads`` builds one row per tensor: is the hand-written gradient bit-for-bit equal
+to autograd's (``exact``), equal within ``torch.allclose``'s tolerance (``close``), and the
+largest absolute difference. It raises ``GradientMismatch`` when a row is not close, so a
+wrong line of a hand-written backward pass stops the page (and the test run) right there.
+
+In a notebook or on a page the table shows as HTML; in a terminal, ``print(table)`` shows it
+as text.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Mapping
+
+import torch
+
+# torch.allclose's defaults: |manual - autograd| <= atol + rtol * |autograd|.
+RTOL = 1e-5
+ATOL = 1e-8
+
+
+class GradientMismatch(AssertionError):
+    """A hand-written gradient is not close to autograd's."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    shape: tuple[int, ...]
+    exact: bool
+    close: bool
+    max_abs_diff: float
+
+    @classmethod
+    def of(cls, name: str, manual, autograd, rtol: float = RTOL, atol: float = ATOL) -> "Comparison":
+        manual_t = torch.as_tensor(manual)
+        if autograd is None:
+            raise GradientMismatch(
+                f"{name}: autograd has no gradient to compare with (.grad is None: "
+                "is it a non-leaf without retain_grad(), or was backward() not called?)"
+            )
+        autograd_t = torch.as_tensor(autograd)
+        if manual_t.shape != autograd_t.shape:
+            raise GradientMismatch(
+                f"{name}: the hand-written gradient has shape {list(manual_t.shape)} "
+                f"but the tensor's gradient has shape {list(autograd_t.shape)}"
+            )
+        manual_t = manual_t.to(autograd_t.dtype)
+        diff = (manual_t - autograd_t).abs()
+        return cls(
+            name=name,
+            shape=tuple(autograd_t.shape),
+            exact=bool(torch.equal(manual_t, autograd_t)),
+            close=bool(torch.allclose(manual_t, autograd_t, rtol=rtol, atol=atol)),
+            max_abs_diff=float(diff.max()) if diff.numel() else 0.0,
+        )
+
+
+class ComparisonTable(list):
+    """Rows of Comparison, shown as a table."""
+
+    columns = ("tensor", "shape", "exact", "close", "max |diff|")
+
+    def _cells(self, row: Comparison) -> tuple[str, ...]:
+        return (
+            row.name,
+            str(list(row.shape)) if row.shape else "scalar",
+            "yes" if row.exact else "no",
+            "yes" if row.close else "NO",
+            f"{row.max_abs_diff:.3g}",
+        )
+
+    def __str__(self) -> str:
+        rows = [self.columns] + [self._cells(r) for r in self]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(self.columns))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
+        body = []
+        for row in self:
+            cells = self._cells(row)
+            css = "exact" if row.exact else ("close" if row.close else "mismatch")
+            tds = "".join(
+                f"<td><code>{html.escape(cells[0])}</code></td>" if i == 0 else f"<td>{html.escape(c)}</td>"
+                for i, c in enumerate(cells)
+            )
+            body.append(f'<tr class="compare-{css}">{tds}</tr>')
+        return (
+            '<div class="compare-table"><table>'
+            "<caption>Hand-written gradient against autograd</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+        )
+
+    @property
+    def all_exact(self) -> bool:
+        return all(r.exact for r in self)
+
+    @property
+    def all_close(self) -> bool:
+        return all(r.close for r in self)
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            for row in self:
+                if row.name == key:
+                    return row
+            raise KeyError(key)
+        return super().__getitem__(key)
+
+
+def compare_grads(
+    pairs: Mapping[str, tuple[object, object]], rtol: float = RTOL, atol: float = ATOL
+) -> ComparisonTable:
+    """``{"name": (hand_written, tensor.grad), ...}`` -> a table; raises if a row is not close."""
+    table = ComparisonTable(Comparison.of(name, m, a, rtol, atol) for name, (m, a) in pairs.items())
+    wrong = [r for r in table if not r.close]
+    if wrong:
+        raise GradientMismatch(
+            "hand-written gradient differs from autograd for "
+            + ", ".join(f"{r.name} (max |diff| {r.max_abs_diff:.3g})" for r in wrong)
+            + "\n"
+            + str(table)
+        )
+    return table
