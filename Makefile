@@ -1,0 +1,40 @@
+# Backprop by Hand: everything a fresh machine needs, in two commands.
+#
+#   make serve   set up (first time only), then serve the site on http://127.0.0.1:8000
+#   make test    set up (first time only), then run every check
+#
+# Set-up is a virtual environment in .venv with the pinned versions of requirements.lock
+# (PyTorch 2.13.0, CPU build). It is redone when pyproject.toml or the lock file changes.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Material for MkDocs prints a notice about MkDocs 2 on every run; this site pins mkdocs<2.
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: serve test build screenshots clean setup
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+serve: $(STAMP)
+	$(BIN)/mkdocs serve
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+build: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+screenshots: build
+	$(BIN)/python scripts/screenshots.py site screenshots
+
+clean:
+	rm -rf site screenshots

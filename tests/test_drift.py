@@ -1,0 +1,112 @@
+"""The drift check, checked: alter any stated number or any hand-written gradient line on
+any page, and the page must fail, naming the page and the line.
+
+Every claim of every page gets its typed number altered (one digit changed) and must then
+fail at its own line. Every line of a hand-written backward pass (an assignment to a
+``grad_*`` name) gets its right-hand side perturbed and the page must then fail.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pagecheck.page import read_page
+from pagecheck.runner import PageRunner
+from tests.pages import ROOT, nav_pages
+
+PAGES = nav_pages()
+GRADIENT_LINE = re.compile(r"^(?P<lhs>\s*grad_\w+(?:\[[^\]]*\])?\s*(?:\+|-)?=\s*)(?P<rhs>[^#]*?)(?P<rest>\s*(?:#.*)?)$")
+
+
+def _rel(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def _alter_digit(typed: str) -> str:
+    """Change the last digit of the first run of digits: 24{,}576 -> 25{,}576, 0.5 -> 0.6."""
+    match = re.search(r"\d+", typed)
+    assert match, f"no digit to alter in {typed!r}"
+    digits = match.group()
+    altered = digits[:-1] + str((int(digits[-1]) + 1) % 10)
+    if altered.lstrip("0") == "" and digits.lstrip("0") != "":
+        altered = digits[:-1] + str((int(digits[-1]) + 2) % 10)
+    return typed[: match.start()] + altered + typed[match.end() :]
+
+
+@pytest.fixture(scope="module")
+def finished_runners():
+    runners = {}
+    for path in PAGES:
+        runner = PageRunner(read_page(path), display_path=_rel(path))
+        assert runner.run_all() == [], f"{_rel(path)} does not pass as it stands"
+        runners[path] = runner
+    return runners
+
+
+@pytest.mark.parametrize("path", PAGES, ids=_rel)
+def test_altering_any_stated_number_fails_at_its_line(path, finished_runners):
+    runner = finished_runners[path]
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    claims = [c for c in runner.page.claims if c.typed is not None]
+    survivors = []
+    for claim in claims:
+        altered_raw = claim.raw.replace(claim.typed, _alter_digit(claim.typed), 1)
+        altered_lines = list(lines)
+        line = altered_lines[claim.line - 1]
+        start = claim.column - 1
+        assert line[start : start + len(claim.raw)] == claim.raw
+        altered_lines[claim.line - 1] = line[:start] + altered_raw + line[start + len(claim.raw) :]
+        altered = read_page(path, "\n".join(altered_lines))
+        [mutant] = [c for c in altered.claims if (c.line, c.column) == (claim.line, claim.column)]
+        failures = runner.finish([mutant])
+        if not (len(failures) == 1 and failures[0].startswith(f"{_rel(path)}:{claim.line}:")):
+            survivors.append(f"{_rel(path)}:{claim.line}: {claim.raw} -> {altered_raw}")
+    assert claims or not runner.page.code_fences, f"{_rel(path)} has code but states no number"
+    assert survivors == [], "altered numbers that the check did not catch:\n" + "\n".join(survivors)
+
+
+def _gradient_lines(path: Path) -> list[int]:
+    page = read_page(path)
+    found = []
+    for fence in page.code_fences:
+        for offset, line in enumerate(fence.code.split("\n")):
+            match = GRADIENT_LINE.match(line)
+            if match and match.group("rhs").count("(") == match.group("rhs").count(")"):
+                found.append(fence.code_line + offset)
+    return found
+
+
+@pytest.mark.parametrize("path", PAGES, ids=_rel)
+def test_altering_any_hand_written_gradient_line_fails(path):
+    lines = path.read_text(encoding="utf-8").split("\n")
+    survivors = []
+    for number in _gradient_lines(path):
+        match = GRADIENT_LINE.match(lines[number - 1])
+        altered_lines = list(lines)
+        altered_lines[number - 1] = f"{match.group('lhs')}({match.group('rhs')}) * 1.5 + 1{match.group('rest')}"
+        failures = PageRunner(read_page(path, "\n".join(altered_lines)), display_path=_rel(path)).run_all()
+        if not failures or not failures[0].startswith(f"{_rel(path)}:"):
+            survivors.append(f"{_rel(path)}:{number}: {lines[number - 1].strip()}")
+    assert survivors == [], "altered gradient lines that the check did not catch:\n" + "\n".join(survivors)
+
+
+def test_the_test_run_itself_reports_an_altered_page_with_page_and_line(tmp_path):
+    """End to end through pytest-markdown-docs: a wrong number on a copy of a page."""
+    page = ROOT / "docs" / "knobs.md"
+    text = page.read_text(encoding="utf-8")
+    line_no = next(i for i, line in enumerate(text.split("\n"), 1) if "{{ grad_c == 128 }}" in line)
+    copy = tmp_path / "knobs.md"
+    copy.write_text(text.replace("{{ grad_c == 128 }}", "{{ grad_c == 129 }}", 1), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "pagecheck.pytest_plugin", "--markdown-docs",
+         "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(copy)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"knobs.md:{line_no}: claim {{{{ grad_c == 129 }}}} does not hold" in result.stdout

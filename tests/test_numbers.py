@@ -1,0 +1,66 @@
+"""Typed numbers: what an author writes on a page, and what it claims about a value."""
+
+from fractions import Fraction
+
+import pytest
+import torch
+
+from pagecheck.numbers import TypedValueError, compare, parse_number, parse_typed
+
+
+@pytest.mark.parametrize(
+    "text, value, tolerance",
+    [
+        ("24,576", 24576, 0.5),
+        ("24{,}576", 24576, 0.5),
+        ("1920.67", 1920.67, 0.005),
+        ("-0.5", -0.5, 0.05),
+        ("\u221220.67", -20.67, 0.005),
+        ("5.8e-11", 5.8e-11, 0.05e-11),
+        (r"5.8 \times 10^{-11}", 5.8e-11, 0.05e-11),
+        ("1,062,882", 1062882, 0.5),
+    ],
+)
+def test_a_typed_number_claims_its_value_to_the_precision_written(text, value, tolerance):
+    typed = parse_number(text)
+    assert typed.value == pytest.approx(value, rel=1e-12)
+    assert typed.tolerance == pytest.approx(tolerance, rel=1e-12)
+
+
+def test_fractions_are_exact_and_compared_at_float32_precision():
+    third = parse_number(r"\frac{1}{3}")
+    assert third.exact == Fraction(1, 3)
+    assert third.matches(float(torch.tensor(1.0) / 3))  # float32 rounding of 1/3
+    assert not third.matches(0.3333)
+    assert parse_number("2/3").exact == Fraction(2, 3)
+
+
+def test_comma_with_a_space_separates_elements_comma_without_one_groups_thousands():
+    assert [t.value for t in parse_typed("[12,288, 1,062,882]")] == [12288, 1062882]
+    assert [[t.value for t in row] for row in parse_typed("[[1, 2], [3, 4]]")] == [[1, 2], [3, 4]]
+
+
+@pytest.mark.parametrize("text", ["twelve", "1,2,3", "[]", "12..5", "1/0"])
+def test_what_is_not_a_number_is_an_error_not_a_pass(text):
+    with pytest.raises(TypedValueError):
+        parse_typed(text)
+
+
+def test_compare_accepts_the_correctly_rounded_value_and_nothing_else():
+    assert compare("1920.67", 5762 / 3) is None  # 1920.666...
+    assert "1920.66" in compare("1920.66", 5762 / 3)
+    assert compare("24,576", torch.tensor(24576.0)) is None
+    assert compare("24,577", torch.tensor(24576.0)) is not None
+
+
+def test_compare_checks_every_element_and_the_count():
+    grad = torch.tensor([2400.0, 3600.0])
+    assert compare("[2400, 3600]", grad) is None
+    assert "index 1" in compare("[2400, 3601]", grad)
+    assert "2 number(s)" not in (compare("[2400, 3600, 0]", grad) or "")
+    assert "3 number(s)" in compare("[2400, 3600, 0]", grad)
+    assert compare("2400", grad) is not None
+
+
+def test_nan_never_matches():
+    assert compare("0", float("nan")) is not None

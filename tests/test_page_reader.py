@@ -1,0 +1,191 @@
+"""Reading a page: its fences, its claims, and the numbers nobody would check."""
+
+import textwrap
+from pathlib import Path
+
+from pagecheck.page import read_page
+from pagecheck.runner import PageRunner
+
+
+def page(text: str, name: str = "p.md"):
+    return read_page(Path(name), textwrap.dedent(text).lstrip("\n"))
+
+
+def problems(text: str) -> list[tuple[int, str]]:
+    return [(p.line, p.message) for p in page(text).problems]
+
+
+def run(text: str) -> list[str]:
+    return PageRunner(page(text), display_path="docs/p.md").run_all()
+
+
+def test_a_bare_number_in_prose_is_rejected_with_its_line():
+    found = problems(
+        """
+        # Title
+
+        The gradient is 600.
+        """
+    )
+    assert [(line, "'600'" in msg) for line, msg in found] == [(3, True)]
+
+
+def test_a_bare_number_in_math_is_rejected_but_subscripts_and_the_mean_are_not():
+    found = problems(
+        r"""
+        $$ \frac{1}{n} \sum_i w_1 x_{12} = 2w $$
+        """
+    )
+    assert [msg.split("'")[1] for _, msg in found] == ["2"]
+
+
+def test_exponents_must_be_checked_too():
+    assert [m.split("'")[1] for _, m in problems("$f(x) = x^{12}$\n")] == ["12"]
+
+
+def test_numbers_in_code_links_identifiers_and_list_markers_are_not_claims():
+    assert problems(
+        """
+        1. Use `torch.float32` and `x = 3` from [seed](seed-002.md#part-2).
+        2. The W1 matrix, float64 and <span id="s3">text</span>.
+
+        ```python
+        print(42)
+        ```
+        """
+    ) == [(4, 'this python fence runs under pytest but not at build time: add exec="on", or mark it notest')]
+
+
+def test_claims_are_found_in_prose_math_tables_and_admonitions():
+    p = page(
+        r"""
+        The loss is {{ loss == 900 }}.
+
+        $$ f'(a) = {{ g == 24{,}576 }} $$
+
+        | w | grad |
+        | - | ---- |
+        | {{ w == 5 }} | {{ g2 == 600 }} |
+
+        !!! note "Why"
+
+            It moves by {{ g3 == 0.25 }}.
+        """
+    )
+    assert p.problems == []
+    assert [(c.line, c.expr, c.typed) for c in p.claims] == [
+        (1, "loss", "900"),
+        (3, "g", "24{,}576"),
+        (7, "w", "5"),
+        (7, "g2", "600"),
+        (11, "g3", "0.25"),
+    ]
+    assert [c.in_math for c in p.claims] == [False, True, False, False, False]
+
+
+def test_every_fence_after_the_first_must_continue_the_page_session():
+    found = problems(
+        """
+        ```python exec="on"
+        a = 1
+        ```
+
+        ```python exec="on"
+        b = 2
+        ```
+        """
+    )
+    assert found and found[0][0] == 5 and "continuation" in found[0][1]
+
+
+def test_an_unclosed_claim_is_reported():
+    assert "never closed" in problems("The value {{ x == 2 is here.\n")[0][1]
+
+
+def test_a_claim_that_does_not_hold_fails_with_page_and_line():
+    failures = run(
+        """
+        ```python exec="on"
+        w = 5
+        ```
+
+        The weight is {{ w == 6 }}.
+        """
+    )
+    assert failures == [
+        "docs/p.md:5: claim {{ w == 6 }} does not hold: typed 6 but the value is 5.0 (allowed error 0.5)"
+    ]
+
+
+def test_a_claim_may_come_before_the_code_that_computes_it():
+    assert run(
+        """
+        The gradient will be {{ g == 600 }}.
+
+        ```python exec="on"
+        g = 200 * 5 - 400
+        ```
+        """
+    ) == []
+
+
+def test_a_claim_whose_name_is_reassigned_later_is_caught():
+    failures = run(
+        """
+        ```python exec="on"
+        g = 600
+        ```
+
+        The gradient is {{ g == 600 }}.
+
+        ```python exec="on" continuation
+        g = 1
+        ```
+        """
+    )
+    assert len(failures) == 1 and failures[0].startswith("docs/p.md:5:") and "changes value" in failures[0]
+
+
+def test_a_failing_fence_names_the_page_and_the_line_that_raised():
+    failures = run(
+        """
+        Text.
+
+        ```python exec="on"
+        a = 1
+        b = a / 0
+        ```
+        """
+    )
+    assert failures[0].startswith("docs/p.md:5: code fence raised ZeroDivisionError")
+
+
+def test_formula_claims_are_compared_symbolically():
+    assert run(
+        r"""
+        ```python exec="on"
+        import sympy as sp
+        w = sp.Symbol("w")
+        dloss = sp.diff((20 - 10 * w) ** 2, w)
+        ```
+
+        $$ \frac{d\,loss}{dw} = {{ dloss == 200w - 400 }} $$
+        """
+    ) == []
+    failures = run(
+        r"""
+        ```python exec="on"
+        import sympy as sp
+        w = sp.Symbol("w")
+        dloss = sp.diff((20 - 10 * w) ** 2, w)
+        ```
+
+        $$ {{ dloss == 200w - 300 }} $$
+        """
+    )
+    assert len(failures) == 1 and "docs/p.md:7:" in failures[0] and "200*w - 400" in failures[0]
+
+
+def test_latex_arithmetic_is_evaluated():
+    assert run("$$ {{ 24576 == 12 \\cdot 2^{11} }} $$\n") == []
+    assert run("$$ {{ 24576 == 12 \\cdot 2^{10} }} $$\n") != []
