@@ -249,7 +249,29 @@ def read_page(path: Path, text: str | None = None) -> Page:
         page.claims.append(Claim(line, col, expr, typed, text[start:end], in_math))
         masked = _blank(masked, start, end)
 
-    # 4. Unchecked numbers.
+    # 4. Display math needs a blank line before and after it, or arithmatex leaves raw TeX.
+    masked_lines = masked.split("\n")
+    k = 0
+    while k < len(masked_lines):
+        if masked_lines[k].lstrip().startswith("$$"):
+            end = k
+            rest = masked_lines[k].lstrip()[2:]
+            if "$$" not in rest:
+                end = k + 1
+                while end < len(masked_lines) and "$$" not in masked_lines[end]:
+                    end += 1
+            before = lines[k - 1].strip() if k > 0 else ""
+            after = lines[end + 1].strip() if end + 1 < len(lines) else ""
+            if before or after:
+                page.problems.append(
+                    Problem(k + 1, 1, "display math ($$) needs a blank line before and after it, "
+                            "or it is left as raw TeX")
+                )
+            k = end + 1
+        else:
+            k += 1
+
+    # 5. Unchecked numbers.
     pieces: list[tuple[int, int, bool]] = []  # (start, end, is_math)
     pos = 0
     for m in _MATH.finditer(masked):
@@ -279,7 +301,7 @@ def read_page(path: Path, text: str | None = None) -> Page:
                 )
             )
 
-    # 5. Fence discipline: what the build runs is what the tests run, in one session per page.
+    # 6. Fence discipline: what the build runs is what the tests run, in one session per page.
     code = page.code_fences
     for fence in page.fences:
         lang = fence.info.split()[0] if fence.info.split() else ""
@@ -303,7 +325,7 @@ def read_page(path: Path, text: str | None = None) -> Page:
                 )
             )
 
-    # 6. Claims are checked once the whole page has run; each also remembers the last code
+    # 7. Claims are checked once the whole page has run; each also remembers the last code
     #    fence above it, so that a value that changes further down can be caught.
     for claim in page.claims:
         above = [f.index for f in code if f.end_line < claim.line]

@@ -264,15 +264,26 @@ def parse_tex(typed: str):
 
     The parser reads ``12x^{11}`` but not ``3 \\cdot 3b^2``; where it fails, the implicit
     products (a digit followed by a letter) are written out and the parse is tried again.
+    Names written ``\\text{error}`` or ``\\operatorname{error}`` are read as one symbol.
     """
     from sympy.parsing.latex import parse_latex
 
+    import sympy
+
+    def parse(text: str):
+        # An ambiguous parse comes back as a lark Tree rather than an error.
+        result = parse_latex(text, backend="lark")
+        if not isinstance(result, sympy.Basic):
+            raise ValueError(f"ambiguous LaTeX: {text!r}")
+        return result
+
+    typed = re.sub(r"\\(?:text|operatorname|mathrm)\{", r"\\mathit{", typed)
     try:
-        return parse_latex(typed, backend="lark")
+        return parse(typed)
     except Exception as first_error:  # noqa: BLE001
         explicit = re.sub(r"(?<![_^\\\w])(\d+(?:\.\d+)?)\s*(?=[a-zA-Z(]|\\(?!cdot|times))", r"\1 \\cdot ", typed)
         try:
-            return parse_latex(explicit, backend="lark")
+            return parse(explicit)
         except Exception:  # noqa: BLE001
             raise ValueError(str(first_error).strip().splitlines()[0]) from None
 

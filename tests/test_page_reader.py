@@ -189,3 +189,9 @@ def test_formula_claims_are_compared_symbolically():
 def test_latex_arithmetic_is_evaluated():
     assert run("$$ {{ 24576 == 12 \\cdot 2^{11} }} $$\n") == []
     assert run("$$ {{ 24576 == 12 \\cdot 2^{10} }} $$\n") != []
+
+
+def test_display_math_inside_a_paragraph_is_rejected():
+    found = problems("Some text\n$$ a = b $$\nmore text.\n")
+    assert found == [(2, "display math ($$) needs a blank line before and after it, or it is left as raw TeX")]
+    assert problems("Some text\n\n$$\na = b\n$$\n\nmore text.\n") == []
