@@ -76,6 +76,13 @@ def on_config(config, **kwargs):
     return config
 
 
+def on_pre_build(config, **kwargs):
+    # Under `mkdocs serve` the process lives on between builds: drop the imported snippets
+    # so that an edited helper is imported afresh, never served from a stale module.
+    for name in [m for m in sys.modules if m == "snippets" or m.startswith("snippets.")]:
+        del sys.modules[name]
+
+
 def on_page_markdown(markdown: str, page, config, files, **kwargs):
     global _state
     path = Path(page.file.abs_src_path)
@@ -205,4 +212,4 @@ def _note(message: str) -> str:
     return f'<div class="admonition warning"><p>{html.escape(message)}</p></div>'
 
 
-__all__ = ["on_config", "on_page_markdown", "on_page_content", "on_post_build", "validator", "formatter"]
+__all__ = ["on_config", "on_pre_build", "on_page_markdown", "on_page_content", "on_post_build", "validator", "formatter"]

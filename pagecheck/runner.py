@@ -278,6 +278,7 @@ def parse_tex(typed: str):
         return result
 
     typed = re.sub(r"\\(?:text|operatorname|mathrm)\{", r"\\mathit{", typed)
+    typed = re.sub(r"(?<=\d)(?:\{,\}|\\,)(?=\d{3})", "", typed)  # 6{,}144 is 6144
     try:
         return parse(typed)
     except Exception as first_error:  # noqa: BLE001

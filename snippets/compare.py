@@ -63,6 +63,7 @@ class ComparisonTable(list):
     """Rows of Comparison, shown as a table."""
 
     columns = ("tensor", "shape", "exact", "close", "max |diff|")
+    caption = "Hand-written gradient against autograd"
 
     def _cells(self, row: Comparison) -> tuple[str, ...]:
         return (
@@ -95,7 +96,7 @@ class ComparisonTable(list):
             body.append(f'<tr class="compare-{css}">{tds}</tr>')
         return (
             '<div class="compare-table"><table>'
-            "<caption>Hand-written gradient against autograd</caption>"
+            f"<caption>{html.escape(self.caption)}</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
         )
 
@@ -117,10 +118,15 @@ class ComparisonTable(list):
 
 
 def compare_grads(
-    pairs: Mapping[str, tuple[object, object]], rtol: float = RTOL, atol: float = ATOL
+    pairs: Mapping[str, tuple[object, object]],
+    rtol: float = RTOL,
+    atol: float = ATOL,
+    caption: str | None = None,
 ) -> ComparisonTable:
     """``{"name": (hand_written, tensor.grad), ...}`` -> a table; raises if a row is not close."""
     table = ComparisonTable(Comparison.of(name, m, a, rtol, atol) for name, (m, a) in pairs.items())
+    if caption:
+        table.caption = caption
     wrong = [r for r in table if not r.close]
     if wrong:
         raise GradientMismatch(

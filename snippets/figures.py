@@ -34,6 +34,7 @@ plt.rcParams.update(
         "axes.spines.right": False,
         "figure.figsize": (6.4, 3.6),
         "figure.dpi": 100,
+        "legend.frameon": False,  # a filled legend box would stay white in the dark palette
     }
 )
 

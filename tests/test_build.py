@@ -75,6 +75,7 @@ def _config_for(docs: Path) -> Path:
     config["docs_dir"] = str(docs)
     config["nav"] = [{"Broken": "broken.md"}]
     config["hooks"] = [str(ROOT / hook) for hook in config["hooks"]]
+    config["watch"] = [str(ROOT / path) for path in config.get("watch", [])]
     path = docs.parent / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config))
     return path
