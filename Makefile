@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.installed
 # Material for MkDocs prints a notice about MkDocs 2 on every run; this site pins mkdocs<2.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve test build screenshots clean setup
+.PHONY: serve test build screenshots audit clean setup
 
 setup: $(STAMP)
 
@@ -35,6 +35,10 @@ build: $(STAMP)
 
 screenshots: build
 	$(BIN)/python scripts/screenshots.py site screenshots
+
+audit: build
+	npm ci --prefix scripts/audit --no-audit --no-fund --silent
+	$(BIN)/python scripts/audit.py site
 
 clean:
 	rm -rf site screenshots

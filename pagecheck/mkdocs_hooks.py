@@ -30,6 +30,7 @@ if str(ROOT) not in sys.path:  # the hooks are loaded by path: make the project 
 from markdown_exec import base_format, markdown_config  # noqa: E402
 from markdown_exec import MarkdownConverter  # noqa: E402
 
+from pagecheck.math import render_page as render_math  # noqa: E402
 from pagecheck.page import Page, read_page, render_claims  # noqa: E402
 from pagecheck.runner import PageError, PageRunner  # noqa: E402
 
@@ -46,6 +47,7 @@ class _State:
     src_uri: str
     failed: bool = False
     glue_tokens: dict[str, tuple[int, int]] = field(default_factory=dict)
+    formatted: set[int] = field(default_factory=set)
 
 
 _state: _State | None = None
@@ -114,6 +116,12 @@ def on_page_content(content: str, page, config, files, **kwargs):
     state = _state
     if state is None:
         return content
+    for fence in state.page.code_fences:
+        if fence.executed and fence.index not in state.formatted:
+            log.warning(
+                f"{state.runner.where(fence.start_line)}: this code fence was not run by the build "
+                "(is it inside an indented block, or is its header malformed?)"
+            )
     for token, key in state.glue_tokens.items():
         value = state.runner.glue.get(key)
         if value is None:
@@ -121,8 +129,33 @@ def on_page_content(content: str, page, config, files, **kwargs):
             if not state.failed:
                 log.warning(f"{state.runner.where(key[0])}: glued value was never computed")
         content = content.replace(token, html.escape(value))
+    content, math_errors = render_math(content)
+    for error in math_errors:
+        log.warning(f"{state.runner.where(_line_of(state.page.text, error.tex))}: KaTeX cannot render "
+                    f"this formula: {error}")
     _state = None
     return content
+
+
+def _line_of(text: str, tex: str) -> int:
+    """The page line a formula starts on (found by its first characters)."""
+    probe = tex.strip().split("\n")[0][:40]
+    for number, line in enumerate(text.split("\n"), 1):
+        if probe and probe in line:
+            return number
+    return 1
+
+
+_SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
+
+
+def on_post_page(output: str, page, config, **kwargs):
+    # Material's search dialog has no accessible name; give it one (axe: aria-dialog-name).
+    return output.replace(_SEARCH_DIALOG, _SEARCH_DIALOG[:-1] + ' aria-label="Search">', 1)
+
+
+def on_post_template(output: str, template_name: str, config, **kwargs):
+    return on_post_page(output, None, config) if template_name == "404.html" else output
 
 
 def on_post_build(config, **kwargs):
@@ -156,6 +189,9 @@ def formatter(src: str, language: str, css_class: str, options: dict, md, **kwar
         return html.escape(src)
     fence = state.page.fences[index]
 
+    state.formatted.add(index)
+    produced = {"outputs": 0}
+
     def run(code: str, **_: Any) -> str:
         if state.failed:
             return _note("Not run: a code fence above failed.")
@@ -167,19 +203,33 @@ def formatter(src: str, language: str, css_class: str, options: dict, md, **kwar
             return _error_block(str(error))
         if fence is state.page.code_fences[-1]:
             _report(state.runner.finish())
+        produced["outputs"] = bool(output.text) + len(output.html) + len(output.figures)
         return _output_html(output.text, output.html, output.figures)
 
-    return base_format(
-        language="python",
-        run=run,
-        code=src,
-        md=md,
-        html=True,
-        source=options["source"],
-        result="",
-        extra=options.get("extra", {}),
-        id=f"{state.runner.display_path}:{fence.start_line}",
-    )
+    # pymdownx.superfences swallows a formatter's exceptions and leaves the fence as it was:
+    # nothing may escape from here unreported.
+    try:
+        rendered = base_format(
+            language="python",
+            run=run,
+            code=src,
+            md=md,
+            html=True,
+            source=options["source"],
+            result="",
+            extra=options.get("extra", {}),
+            id=f"{state.runner.display_path}:{fence.start_line}",
+        )
+        # The browser tests check that each fence shows as many outputs as it produced.
+        return (
+            f'<div class="pagecheck-fence" data-source="{state.runner.where(fence.start_line)}" '
+            f'data-outputs="{produced["outputs"]}">{rendered}</div>'
+        )
+    except Exception as error:  # noqa: BLE001
+        state.failed = True
+        message = f"{state.runner.where(fence.start_line)}: could not render this fence: {error!r}"
+        log.warning(message)
+        return _error_block(message)
 
 
 def _report(failures: list[str]) -> None:
@@ -212,4 +262,4 @@ def _note(message: str) -> str:
     return f'<div class="admonition warning"><p>{html.escape(message)}</p></div>'
 
 
-__all__ = ["on_config", "on_pre_build", "on_page_markdown", "on_page_content", "on_post_build", "validator", "formatter"]
+__all__ = ["on_config", "on_pre_build", "on_page_markdown", "on_page_content", "on_post_page", "on_post_template", "on_post_build", "validator", "formatter"]

@@ -112,6 +112,7 @@ class PageRunner:
         buffer = io.StringIO()
         output = FenceOutput()
         shown = None
+        text = ""
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -119,19 +120,22 @@ class PageRunner:
                     exec(body, self.namespace)
                     if last is not None:
                         shown = eval(last, self.namespace)
+                    if shown is not None:  # rendering a display is part of running the fence
+                        if hasattr(shown, "_repr_html_"):
+                            output.html.append(shown._repr_html_())
+                        elif not _is_figure_artist(shown):
+                            text = repr(shown) + "\n"
             except Exception as error:
                 _collect_figures()
                 raise PageError(self._describe_failure(fence, error)) from error
-        text = buffer.getvalue()
+        text = buffer.getvalue() + text
         for warning in caught:
             text += f"{warning.category.__name__}: {warning.message}\n"
-        if shown is not None:
-            if hasattr(shown, "_repr_html_"):
-                output.html.append(shown._repr_html_())
-            elif not _is_figure_artist(shown):
-                text += repr(shown) + "\n"
         output.text = text
-        output.figures = _collect_figures()
+        try:
+            output.figures = _collect_figures()
+        except Exception as error:  # noqa: BLE001
+            raise PageError(self._describe_failure(fence, error)) from error
         self.ran.append(fence.index)
         self.note_claims_after(fence)
         return output

@@ -3,37 +3,14 @@ with its page and line in the message."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 
+from tests.conftest import config_for, mkdocs_build
 from tests.pages import DOCS, ROOT, nav_pages
-
-ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-
-
-def mkdocs_build(config: Path, site: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site)],
-        cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=900,
-    )
-
-
-@pytest.fixture(scope="session")
-def two_builds(tmp_path_factory) -> tuple[Path, Path, str]:
-    base = tmp_path_factory.mktemp("builds")
-    outputs = []
-    for name in ("first", "second"):
-        result = mkdocs_build(ROOT / "mkdocs.yml", base / name)
-        assert result.returncode == 0, result.stderr
-        outputs.append(result.stderr)
-    return base / "first", base / "second", outputs[0]
 
 
 def page_html(site: Path) -> dict[str, bytes]:
@@ -43,21 +20,21 @@ def page_html(site: Path) -> dict[str, bytes]:
     }
 
 
-def test_the_build_is_strict_and_silent(two_builds):
-    _, _, log = two_builds
-    assert not re.search(r"^(WARNING|ERROR)", log, re.M), log
-    assert "Material for MkDocs reaches end of life" not in log
+def test_the_build_is_strict_and_silent(built_site):
+    assert not re.search(r"^(WARNING|ERROR)", built_site.log, re.M), built_site.log
+    assert "Material for MkDocs reaches end of life" not in built_site.log
 
 
-def test_two_clean_builds_write_the_same_pages(two_builds):
-    first, second, _ = two_builds
-    a, b = page_html(first), page_html(second)
+def test_two_clean_builds_write_the_same_pages(built_site, tmp_path):
+    second = mkdocs_build(ROOT / "mkdocs.yml", tmp_path / "second")
+    assert second.returncode == 0, second.stderr
+    a, b = page_html(built_site.site), page_html(tmp_path / "second")
     assert a.keys() == b.keys()
     assert [name for name in a if a[name] != b[name]] == []
 
 
-def test_every_page_is_rendered_with_its_outputs_and_no_markup_left(two_builds):
-    first, _, _ = two_builds
+def test_every_page_is_rendered_with_its_outputs_and_no_markup_left(built_site):
+    first = built_site.site
     for page in nav_pages():
         rel = page.relative_to(DOCS).with_suffix("")
         html_path = first / ("index.html" if rel.name == "index" else rel / "index.html")
@@ -68,17 +45,6 @@ def test_every_page_is_rendered_with_its_outputs_and_no_markup_left(two_builds):
         fences = sum(1 for line in page.read_text().split("\n") if line.startswith("```python exec="))
         assert html.count('class="language-python highlight"') >= fences, html_path
         assert '<meta name="description"' in html, html_path
-
-
-def _config_for(docs: Path) -> Path:
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
-    config["docs_dir"] = str(docs)
-    config["nav"] = [{"Broken": "broken.md"}]
-    config["hooks"] = [str(ROOT / hook) for hook in config["hooks"]]
-    config["watch"] = [str(ROOT / path) for path in config.get("watch", [])]
-    path = docs.parent / "mkdocs.yml"
-    path.write_text(yaml.safe_dump(config))
-    return path
 
 
 @pytest.mark.parametrize(
@@ -125,8 +91,6 @@ def test_a_broken_page_fails_the_strict_build_naming_page_and_line(tmp_path, bod
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "broken.md").write_text(textwrap.dedent(body).lstrip("\n"))
-    for asset in ("assets",):
-        os.symlink(DOCS / asset, docs / asset)
-    result = mkdocs_build(_config_for(docs), tmp_path / "site")
+    result = mkdocs_build(config_for(docs, "broken.md"), tmp_path / "site")
     assert result.returncode != 0
     assert f"broken.md:{line}: {message}" in result.stderr, result.stderr

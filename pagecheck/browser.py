@@ -1,0 +1,196 @@
+"""What a reader's browser sees: serve a built site on localhost and check a page in Chromium.
+
+Used by the browser tests (``tests/test_browser.py``) and by ``scripts/screenshots.py``.
+Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright's Python package.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+INSTALL_HINT = (
+    "Debian's Chromium is needed for the browser checks: "
+    "`sudo apt-get update && sudo apt-get install chromium chromium-driver` "
+    "(or set CHROMIUM to a Chromium binary)"
+)
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def chromium_path() -> str | None:
+    if Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK):
+        return CHROMIUM
+    return shutil.which("chromium")
+
+
+_COMPRESSIBLE = {".html", ".css", ".js", ".svg", ".json", ".xml", ".txt", ".map"}
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Static files as GitHub Pages serves them: text compressed with gzip when asked."""
+
+    _gzipped: dict[tuple, bytes] = {}
+
+    def log_message(self, *args) -> None:  # noqa: D102
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        url_path = self.path.split("?", 1)[0].split("#", 1)[0]
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not url_path.endswith("/"):
+                return super().do_GET()  # the base class redirects /page to /page/
+            path = path / "index.html"
+        if path.suffix in _COMPRESSIBLE and path.is_file() and "gzip" in self.headers.get("Accept-Encoding", ""):
+            stat = path.stat()
+            key = (str(path), stat.st_mtime_ns, stat.st_size)
+            body = self._gzipped.get(key)
+            if body is None:
+                body = self._gzipped[key] = gzip.compress(path.read_bytes(), mtime=0)
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(str(path)))
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return None
+        return super().do_GET()
+
+
+class SiteServer:
+    """A built site served on 127.0.0.1 on a free port, in a background thread."""
+
+    def __init__(self, site: Path) -> None:
+        handler = functools.partial(_Handler, directory=str(site))
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.host = f"127.0.0.1:{self._server.server_address[1]}"
+        self.base = f"http://{self.host}/"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> "SiteServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class PageWatch:
+    """Record what a page does that a reader would not want: console errors, failed or
+    outside requests. Outside requests are aborted, never sent."""
+
+    def __init__(self, context, local_host: str) -> None:
+        self.local_host = local_host
+        self.console_errors: list[str] = []
+        self.outside_requests: list[str] = []
+        self.failed_requests: list[str] = []
+        context.route("**/*", self._route)
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        parsed = urlparse(url)
+        if parsed.scheme in {"data", "blob", "about"} or parsed.netloc == self.local_host:
+            route.continue_()
+        else:
+            self.outside_requests.append(url)
+            route.abort()
+
+    def attach(self, page) -> None:
+        page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(msg.text))
+        page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+        page.on(
+            "response",
+            lambda response: response.status >= 400
+            and urlparse(response.url).netloc == self.local_host
+            and self.failed_requests.append(f"{response.status} {response.url}"),
+        )
+
+    def problems(self) -> list[str]:
+        return (
+            [f"console error: {m}" for m in self.console_errors]
+            + [f"request to another host: {u}" for u in self.outside_requests]
+            + [f"failed request: {u}" for u in self.failed_requests]
+        )
+
+
+# Runs in the page: formulas that KaTeX did not render, or TeX left in the text.
+_MATH_PROBLEMS_JS = r"""
+() => {
+  const problems = [];
+  document.querySelectorAll('.arithmatex').forEach((el) => {
+    if (!el.querySelector('.katex')) problems.push('formula not rendered: ' + el.textContent.slice(0, 80));
+  });
+  document.querySelectorAll('.katex-error').forEach((el) => {
+    problems.push('KaTeX error: ' + (el.getAttribute('title') || el.textContent).slice(0, 120));
+  });
+  const walker = document.createTreeWalker(document.querySelector('.md-content') || document.body, NodeFilter.SHOW_TEXT);
+  const raw = /\$\$|\\\(|\\\)|\\\[|\\\]|\\frac|\\cdot|\{\{/;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (parent.closest('pre, code, script, style, .katex, annotation')) continue;
+    if (raw.test(node.textContent)) problems.push('raw TeX or claim markup in text: ' + node.textContent.trim().slice(0, 80));
+  }
+  return problems;
+}
+"""
+
+# Runs in the page: every executed fence shows as many non-empty outputs as the build made.
+_OUTPUT_PROBLEMS_JS = r"""
+() => {
+  const problems = [];
+  document.querySelectorAll('.pagecheck-fence').forEach((fence) => {
+    const where = fence.dataset.source || '?';
+    const expected = parseInt(fence.dataset.outputs || '0', 10);
+    const outputs = fence.querySelectorAll('.pagecheck-output, .pagecheck-display, .pagecheck-figure');
+    if (outputs.length !== expected) problems.push(`${where}: ${outputs.length} output block(s) shown, ${expected} produced`);
+    outputs.forEach((out) => {
+      const svg = out.querySelector('svg');
+      const empty = svg ? svg.querySelectorAll('path, text, rect').length === 0 : out.textContent.trim() === '';
+      const folded = out.closest('details:not([open])');  // a folded solution is there, unseen
+      const box = out.getBoundingClientRect();
+      if (empty) problems.push(`${where}: an output block is empty`);
+      else if (!folded && (box.width < 50 || box.height < 10)) problems.push(`${where}: an output block is not visible (${box.width}x${box.height})`);
+    });
+    if (fence.querySelector('.admonition.failure')) problems.push(`${where}: the fence failed at build time`);
+  });
+  return problems;
+}
+"""
+
+
+def content_problems(page) -> list[str]:
+    """Math and outputs of the page as displayed (call after the page has loaded)."""
+    return page.evaluate(_MATH_PROBLEMS_JS) + page.evaluate(_OUTPUT_PROBLEMS_JS)
+
+
+def load(page, url: str) -> None:
+    page.goto(url, wait_until="load")
+    try:  # KaTeX renders after load; a formula it cannot render is reported by content_problems
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.arithmatex')].every((el) => el.querySelector('.katex, .katex-error'))",
+            timeout=5000,
+        )
+    except Exception:  # noqa: BLE001
+        pass
+    page.evaluate("document.fonts.ready")

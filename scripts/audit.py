@@ -1,0 +1,95 @@
+"""Lighthouse audit of every page of the built site, served on localhost, in Debian's Chromium.
+
+    python scripts/audit.py [SITE_DIR]        (make audit: builds, installs Lighthouse, runs this)
+
+Prints, for every page, the four Lighthouse scores (performance, accessibility,
+best practices, SEO) at desktop settings and at mobile settings, and the page weight.
+Goal: 100 in all four at desktop, at least 95 at mobile. Exits 1 when a page misses it.
+Lighthouse is the npm package pinned in scripts/audit/package-lock.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pagecheck.browser import CHROMIUM_ARGS, SiteServer, chromium_path  # noqa: E402
+
+LIGHTHOUSE = ROOT / "scripts" / "audit" / "node_modules" / ".bin" / "lighthouse"
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+GOAL = {"desktop": 100, "mobile": 95}
+
+
+def pages(site: Path) -> list[str]:
+    found = sorted(
+        "" if p.parent == site else str(p.parent.relative_to(site)) + "/"
+        for p in site.rglob("index.html")
+        if "assets" not in p.relative_to(site).parts and "search" not in p.relative_to(site).parts
+    )
+    return found + ["404.html"]
+
+
+def audit(url: str, form: str, chrome: str) -> dict:
+    flags = " ".join(CHROMIUM_ARGS + ["--user-data-dir=/tmp/lighthouse-profile"])
+    command = [
+        str(LIGHTHOUSE), url, "--quiet", "--output=json", "--output-path=stdout",
+        f"--chrome-flags={flags}", "--only-categories=" + ",".join(CATEGORIES),
+    ]
+    if form == "desktop":
+        command.append("--preset=desktop")
+    env = {**os.environ, "CHROME_PATH": chrome}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    if result.returncode != 0:
+        raise SystemExit(f"lighthouse failed on {url}:\n{result.stderr[-2000:]}")
+    report = json.loads(result.stdout)
+    scores = {c: round(100 * (report["categories"][c]["score"] or 0)) for c in CATEGORIES}
+    weight = report["audits"]["total-byte-weight"]["numericValue"]
+    failing = [
+        f"{a['id']} ({a['score']})"
+        for a in report["audits"].values()
+        if a.get("score") is not None and a["score"] < 1 and a.get("scoreDisplayMode") == "binary"
+    ]
+    return {"scores": scores, "weight_kb": weight / 1024, "failing": failing}
+
+
+def main() -> int:
+    site = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "site")
+    chrome = chromium_path()
+    if chrome is None or not LIGHTHOUSE.exists():
+        print("needs Debian's Chromium and `npm ci --prefix scripts/audit` (make audit does both checks)")
+        return 2
+    rows, misses = [], []
+    with SiteServer(site) as server:
+        for rel in pages(site):
+            row = {"page": "/" + rel}
+            for form in ("desktop", "mobile"):
+                result = audit(server.base + rel, form, chrome)
+                row[form] = result
+                below = [c for c, v in result["scores"].items() if v < GOAL[form]]
+                if below:
+                    misses.append(f"/{rel} {form}: {', '.join(below)}; failing audits: {', '.join(result['failing']) or '-'}")
+            rows.append(row)
+            print(f"audited /{rel}", file=sys.stderr)
+    head = "| page | desktop perf / a11y / best / SEO | mobile perf / a11y / best / SEO | weight (KiB) |"
+    print(head)
+    print("| --- | --- | --- | ---: |")
+    for row in rows:
+        cells = [" / ".join(str(row[f]["scores"][c]) for c in CATEGORIES) for f in ("desktop", "mobile")]
+        print(f"| `{row['page']}` | {cells[0]} | {cells[1]} | {row['mobile']['weight_kb']:.0f} |")
+    if misses:
+        print("\nbelow the goal (100 desktop, 95 mobile):")
+        for miss in misses:
+            print("  " + miss)
+        return 1
+    print("\nevery page meets the goal: 100 in all four at desktop, at least 95 at mobile")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,61 @@
+"""Shared fixtures: one strict build of the site for every test that looks at the result."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.pages import ROOT
+
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+SCREENSHOTS = ROOT / "screenshots"
+
+
+def mkdocs_build(config: Path, site: Path, strict: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", *(["--strict"] if strict else []), "-f", str(config), "-d", str(site)],
+        cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=900,
+    )
+
+
+def config_for(docs: Path, page: str, strict: bool = True) -> Path:
+    """A copy of mkdocs.yml for a one-page site in ``docs`` (beside which it is written),
+    with every path of the real configuration made absolute and the real assets linked."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    config.update(docs_dir=str(docs), nav=[{"Page": page}], strict=strict)
+    config["hooks"] = [str(ROOT / hook) for hook in config["hooks"]]
+    config["watch"] = [str(ROOT / path) for path in config.get("watch", [])]
+    config["theme"]["custom_dir"] = str(ROOT / config["theme"]["custom_dir"])
+    if not (docs / "assets").exists():
+        os.symlink(ROOT / "docs" / "assets", docs / "assets")
+    path = docs.parent / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@dataclass
+class Build:
+    site: Path
+    log: str
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Build:
+    site = tmp_path_factory.mktemp("site")
+    result = mkdocs_build(ROOT / "mkdocs.yml", site)
+    assert result.returncode == 0, result.stderr
+    return Build(site, result.stderr)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    shots = sorted(SCREENSHOTS.glob("*.png")) if SCREENSHOTS.is_dir() else []
+    if shots:
+        terminalreporter.write_sep("-", "screenshots")
+        terminalreporter.write_line(f"{len(shots)} screenshots of every page (desktop and phone) in {SCREENSHOTS}")

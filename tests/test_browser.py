@@ -1,0 +1,188 @@
+"""Every page as a reader sees it, in Debian's Chromium: it loads cleanly and on its own (no
+console error, no request to any host but the local server), its formulas are rendered, its
+executed outputs are there, both palettes work, search finds it; and a screenshot of it at
+desktop and at phone width lands in ``screenshots/`` for a person to look through.
+
+Without Chromium these tests are skipped with the command to install it, except under CI
+(``CI`` set), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+
+import pytest
+
+from pagecheck.browser import (
+    CHROMIUM_ARGS,
+    DESKTOP,
+    INSTALL_HINT,
+    PHONE,
+    PageWatch,
+    SiteServer,
+    chromium_path,
+    content_problems,
+    load,
+)
+from tests.conftest import SCREENSHOTS, config_for, mkdocs_build
+from tests.pages import DOCS, ROOT, nav_pages
+
+PAGES = nav_pages()
+
+
+def _url_of(page) -> str:
+    rel = page.relative_to(DOCS).with_suffix("")
+    return "" if rel.name == "index" else f"{rel.as_posix()}/"
+
+
+def _shot_name(page) -> str:
+    return page.relative_to(DOCS).with_suffix("").as_posix().replace("/", "_")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = chromium_path()
+    if executable is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium is missing under CI. {INSTALL_HINT}")
+        pytest.skip(f"Chromium not found. {INSTALL_HINT}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="session")
+def server(built_site):
+    with SiteServer(built_site.site) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir():
+    SCREENSHOTS.mkdir(exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+    return SCREENSHOTS
+
+
+def _open(browser, server, viewport, scheme="light"):
+    context = browser.new_context(viewport=viewport, color_scheme=scheme)
+    watch = PageWatch(context, server.host)
+    page = context.new_page()
+    watch.attach(page)
+    return context, page, watch
+
+
+@pytest.mark.parametrize("doc", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
+def test_page_reads_well_in_both_palettes_and_both_widths(doc, browser, server, screenshots_dir):
+    context, page, watch = _open(browser, server, DESKTOP)
+    name = _shot_name(doc)
+    try:
+        load(page, server.base + _url_of(doc))
+        problems = content_problems(page)
+        scheme = page.evaluate("document.body.dataset.mdColorScheme")
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        page.screenshot(path=str(screenshots_dir / f"{name}-desktop-light.png"), full_page=True)
+
+        # The palette toggle switches to the other scheme, and the page still renders.
+        page.locator("label.md-header__button[for^='__palette']:visible").first.click()
+        page.wait_for_function(f"document.body.dataset.mdColorScheme !== {scheme!r}")
+        dark_background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        problems += [f"dark: {p}" for p in content_problems(page)]
+        page.screenshot(path=str(screenshots_dir / f"{name}-desktop-dark.png"), full_page=True)
+
+        # The same page at phone width.
+        page.set_viewport_size(PHONE)
+        page.wait_for_timeout(100)
+        problems += [f"phone: {p}" for p in content_problems(page)]
+        page.screenshot(path=str(screenshots_dir / f"{name}-phone-dark.png"), full_page=True)
+    finally:
+        context.close()
+    problems += watch.problems()
+    assert scheme == "default" and dark_background != background
+    assert problems == [], f"{doc.relative_to(ROOT)} in the browser:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "word, page",
+    [("retain_grad", "one-weight/"), ("transpose", "batch/"), ("zero_", "gradient-descent/")],
+)
+def test_search_finds_a_page_by_a_word_on_it(word, page, browser, server):
+    context, tab, watch = _open(browser, server, DESKTOP)
+    try:
+        load(tab, server.base)
+        tab.locator("input.md-search__input").click()
+        tab.keyboard.type(word, delay=10)  # Material searches on key events, as a reader types
+        tab.wait_for_selector(".md-search-result__item", timeout=10000)
+        hrefs = tab.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.href)")
+    finally:
+        context.close()
+    assert any(page in href for href in hrefs), hrefs
+    assert watch.problems() == []
+
+
+def test_the_404_page_is_styled_and_clean(browser, server):
+    context, page, watch = _open(browser, server, DESKTOP)
+    try:
+        load(page, server.base + "404.html")
+        assert page.locator(".md-header").count() == 1
+        assert "404" in page.inner_text(".md-content")
+    finally:
+        context.close()
+    assert watch.problems() == []
+
+
+BROKEN = {
+    "formula": (
+        r"""
+        # Broken formula
+
+        The math $\frac{1}{$ does not close.
+        """,
+        "formula not rendered",
+    ),
+    "formula-outside-math-mode": (
+        r"""
+        # Forgotten dollars
+
+        The gradient is \frac{\partial L}{\partial w}, typed without its dollars.
+        """,
+        "raw TeX",
+    ),
+    "outside-script": (
+        """
+        # Outside script
+
+        <script src="https://cdn.example.invalid/lib.js"></script>
+
+        Text.
+        """,
+        "request to another host: https://cdn.example.invalid/lib.js",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
+def test_the_browser_checks_catch_a_broken_formula_and_an_outside_script(case, browser, tmp_path):
+    """The checks above are not vacuous: a page with any of these defects fails them."""
+    body, expected = BROKEN[case]
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "broken.md").write_text(textwrap.dedent(body).lstrip("\n"))
+    config = config_for(docs, "broken.md", strict=False)
+    result = mkdocs_build(config, tmp_path / "site", strict=False)
+    assert (tmp_path / "site" / "broken" / "index.html").exists(), result.stderr
+    if case == "formula":  # the build itself already names the page and line
+        assert "broken.md:3: KaTeX cannot render this formula" in result.stderr, result.stderr
+    with SiteServer(tmp_path / "site") as local:
+        context, page, watch = _open(browser, local, DESKTOP)
+        try:
+            load(page, local.base + "broken/")
+            problems = content_problems(page) + watch.problems()
+        finally:
+            context.close()
+    assert any(expected in p for p in problems), problems
