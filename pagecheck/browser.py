@@ -145,7 +145,7 @@ _MATH_PROBLEMS_JS = r"""
     problems.push('KaTeX error: ' + (el.getAttribute('title') || el.textContent).slice(0, 120));
   });
   const walker = document.createTreeWalker(document.querySelector('.md-content') || document.body, NodeFilter.SHOW_TEXT);
-  const raw = /\$\$|\\\(|\\\)|\\\[|\\\]|\\frac|\\cdot|\{\{/;
+  const raw = /\$\$|\\\(|\\\)|\\\[|\\\]|\\frac|\\cdot|\{\{|\{,\}/;
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
     if (parent.closest('pre, code, script, style, .katex, annotation')) continue;

@@ -246,6 +246,11 @@ def read_page(path: Path, text: str | None = None) -> Page:
         if not expr:
             page.problems.append(Problem(line, col, f"claim {text[start:end]!r} has no expression"))
         in_math = any(a <= start < b for a, b in math_spans)
+        if typed and not in_math and re.search(r"\{,\}|\\[,;]|\\(?:cdot|frac|times)", typed):
+            page.problems.append(
+                Problem(line, col, f"LaTeX in a claim outside math shows as typed: {typed!r} "
+                        "(write 6,553.6 in prose, or put the claim inside $...$)")
+            )
         page.claims.append(Claim(line, col, expr, typed, text[start:end], in_math))
         masked = _blank(masked, start, end)
 

@@ -151,7 +151,8 @@ class ComputationGraph:
         by_fn: dict[Any, str] = {}
         by_leaf: dict[int, str] = {}
         for name, tensor in named.items():
-            graph.nodes[name] = Node(name, tensor, grads.get(name, tensor.grad if tensor.requires_grad else None))
+            readable = tensor.requires_grad and (tensor.is_leaf or tensor.retains_grad)
+            graph.nodes[name] = Node(name, tensor, grads.get(name, tensor.grad if readable else None))
             if tensor.grad_fn is not None:
                 by_fn[tensor.grad_fn] = name
             elif tensor.requires_grad:

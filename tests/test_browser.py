@@ -62,7 +62,8 @@ def server(built_site):
 
 
 @pytest.fixture(scope="session")
-def screenshots_dir():
+def screenshots_dir(pytestconfig):
+    pytestconfig._screenshots_taken = True  # the terminal summary says where they are
     SCREENSHOTS.mkdir(exist_ok=True)
     for old in SCREENSHOTS.glob("*.png"):
         old.unlink()

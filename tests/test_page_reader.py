@@ -195,3 +195,9 @@ def test_display_math_inside_a_paragraph_is_rejected():
     found = problems("Some text\n$$ a = b $$\nmore text.\n")
     assert found == [(2, "display math ($$) needs a blank line before and after it, or it is left as raw TeX")]
     assert problems("Some text\n\n$$\na = b\n$$\n\nmore text.\n") == []
+
+
+def test_latex_typed_in_a_prose_claim_is_rejected():
+    found = problems("The line promises {{ d == 6{,}553.6 }} here.\n")
+    assert len(found) == 1 and "outside math" in found[0][1]
+    assert problems("The line promises ${{ d == 6{,}553.6 }}$ here.\n") == []
