@@ -88,7 +88,14 @@ def on_pre_build(config, **kwargs):
 def on_page_markdown(markdown: str, page, config, files, **kwargs):
     global _state
     path = Path(page.file.abs_src_path)
-    parsed = read_page(path, markdown)
+    # MkDocs hands over the page without its front matter; read the whole file, so that
+    # every line number reported is the file's own.
+    full = path.read_text(encoding="utf-8")
+    start = full.rfind(markdown) if markdown and full.endswith(markdown) else -1
+    if start < 0:  # another plugin changed the text: fall back to what we were given
+        full, start = markdown, 0
+    offset = full[:start].count("\n")
+    parsed = read_page(path, full)
     display = _rel(path)
     runner = PageRunner(parsed, display_path=display)
     _state = _State(parsed, runner, page.file.src_uri)
@@ -100,15 +107,14 @@ def on_page_markdown(markdown: str, page, config, files, **kwargs):
         _state.glue_tokens[token] = (claim.line, claim.column)
         return token
 
-    text = render_claims(markdown, parsed, glue_token)
-    lines = text.split("\n")
+    lines = render_claims(full, parsed, glue_token).split("\n")
     for fence in parsed.code_fences:
         if fence.executed:
             k = fence.start_line - 1
             lines[k] = f'{lines[k]} {FENCE_TAG}="{fence.index}"'
     if parsed.claims and not parsed.code_fences:
         _report(runner.finish())
-    return "\n".join(lines)
+    return "\n".join(lines[offset:])
 
 
 def on_page_content(content: str, page, config, files, **kwargs):

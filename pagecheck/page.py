@@ -21,6 +21,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 PYTHON_LANGS = {"py", "python", "python3"}
+MAX_CODE_LINE = 72
 
 
 @dataclass
@@ -90,9 +91,14 @@ def _fence_options(info: str) -> tuple[str, set[str], dict[str, str]]:
     return lang, options, kv
 
 
-def _blank(text: str, start: int, end: int) -> str:
-    """Replace text[start:end] with spaces, keeping newlines (so positions stay put)."""
-    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+def _blank(text: str, start: int, end: int, filler: str = " ") -> str:
+    """Replace text[start:end] with filler, keeping newlines (so positions stay put)."""
+    return text[:start] + re.sub(r"[^\n]", filler, text[start:end]) + text[end:]
+
+
+# A claim is blanked with a character that is neither white space nor part of a word, so
+# that `$x = {{ ... }}$` still ends its math with a `$` that follows no space.
+CLAIM_FILLER = "\u00a4"
 
 
 def _line_col(text: str, pos: int) -> tuple[int, int]:
@@ -252,7 +258,7 @@ def read_page(path: Path, text: str | None = None) -> Page:
                         "(write 6,553.6 in prose, or put the claim inside $...$)")
             )
         page.claims.append(Claim(line, col, expr, typed, text[start:end], in_math))
-        masked = _blank(masked, start, end)
+        masked = _blank(masked, start, end, CLAIM_FILLER)
 
     # 4. Display math needs a blank line before and after it, or arithmatex leaves raw TeX.
     masked_lines = masked.split("\n")
@@ -306,8 +312,17 @@ def read_page(path: Path, text: str | None = None) -> Page:
                 )
             )
 
-    # 6. Fence discipline: what the build runs is what the tests run, in one session per page.
+    # 6. Fence discipline: what the build runs is what the tests run, in one session per page;
+    #    and code a reader can read without scrolling sideways on the content column.
     code = page.code_fences
+    for fence in code:
+        for offset, code_line in enumerate(fence.code.split("\n")):
+            if len(code_line) > MAX_CODE_LINE:
+                page.problems.append(
+                    Problem(fence.code_line + offset, MAX_CODE_LINE + 1,
+                            f"code line of {len(code_line)} characters: keep code lines to "
+                            f"{MAX_CODE_LINE} so they fit the page's content column")
+                )
     for fence in page.fences:
         lang = fence.info.split()[0] if fence.info.split() else ""
         if lang in PYTHON_LANGS and fence.executed != fence.tested:

@@ -23,13 +23,14 @@ def mkdocs_build(config: Path, site: Path, strict: bool = True) -> subprocess.Co
     )
 
 
-def config_for(docs: Path, page: str, strict: bool = True) -> Path:
-    """A copy of mkdocs.yml for a one-page site in ``docs`` (beside which it is written),
-    with every path of the real configuration made absolute and the real assets linked."""
+def config_for(docs: Path, pages: list[str], strict: bool = True) -> Path:
+    """A copy of mkdocs.yml for a small site of ``pages`` in ``docs`` (beside which it is
+    written), with every path of the real configuration made absolute and the real assets
+    linked."""
     import yaml
 
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
-    config.update(docs_dir=str(docs), nav=[{"Page": page}], strict=strict)
+    config.update(docs_dir=str(docs), nav=[{p: p} for p in pages], strict=strict)
     config["hooks"] = [str(ROOT / hook) for hook in config["hooks"]]
     config["watch"] = [str(ROOT / path) for path in config.get("watch", [])]
     config["theme"]["custom_dir"] = str(ROOT / config["theme"]["custom_dir"])

@@ -167,23 +167,31 @@ BROKEN = {
 }
 
 
-@pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
-def test_the_browser_checks_catch_a_broken_formula_and_an_outside_script(case, browser, tmp_path):
-    """The checks above are not vacuous: a page with any of these defects fails them."""
-    body, expected = BROKEN[case]
-    docs = tmp_path / "docs"
+@pytest.fixture(scope="module")
+def broken_site(tmp_path_factory):
+    """One (non-strict) build of a site whose every page has one of the defects above."""
+    root = tmp_path_factory.mktemp("broken-site")
+    docs = root / "docs"
     docs.mkdir()
-    (docs / "broken.md").write_text(textwrap.dedent(body).lstrip("\n"))
-    config = config_for(docs, "broken.md", strict=False)
-    result = mkdocs_build(config, tmp_path / "site", strict=False)
-    assert (tmp_path / "site" / "broken" / "index.html").exists(), result.stderr
+    for name, (body, _) in BROKEN.items():
+        (docs / f"{name}.md").write_text(textwrap.dedent(body).lstrip("\n"))
+    config = config_for(docs, [f"{name}.md" for name in BROKEN], strict=False)
+    result = mkdocs_build(config, root / "site", strict=False)
+    with SiteServer(root / "site") as local:
+        yield local, result.stderr
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
+def test_the_browser_checks_catch_a_broken_formula_and_an_outside_script(case, browser, broken_site):
+    """The checks above are not vacuous: a page with any of these defects fails them."""
+    local, log = broken_site
+    _, expected = BROKEN[case]
     if case == "formula":  # the build itself already names the page and line
-        assert "broken.md:3: KaTeX cannot render this formula" in result.stderr, result.stderr
-    with SiteServer(tmp_path / "site") as local:
-        context, page, watch = _open(browser, local, DESKTOP)
-        try:
-            load(page, local.base + "broken/")
-            problems = content_problems(page) + watch.problems()
-        finally:
-            context.close()
+        assert "formula.md:3: KaTeX cannot render this formula" in log, log
+    context, page, watch = _open(browser, local, DESKTOP)
+    try:
+        load(page, local.base + f"{case}/")
+        problems = content_problems(page) + watch.problems()
+    finally:
+        context.close()
     assert any(expected in p for p in problems), problems

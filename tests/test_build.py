@@ -47,50 +47,61 @@ def test_every_page_is_rendered_with_its_outputs_and_no_markup_left(built_site):
         assert '<meta name="description"' in html, html_path
 
 
-@pytest.mark.parametrize(
-    "body, line, message",
-    [
-        (
-            """
-            # Broken
+BROKEN = {
+    "failing-fence": (
+        """
+        # Broken
 
-            ```python exec="on"
-            w = 5
-            grad = w / 0
-            ```
-            """,
-            5,
-            "code fence raised ZeroDivisionError",
-        ),
-        (
-            """
-            # Broken
+        ```python exec="on"
+        w = 5
+        grad = w / 0
+        ```
+        """,
+        5,
+        "code fence raised ZeroDivisionError",
+    ),
+    "wrong-number": (  # with front matter, which MkDocs strips: lines are still the file's
+        """
+        ---
+        description: A page whose only number is wrong, below its front matter.
+        ---
 
-            ```python exec="on"
-            w = 5
-            ```
+        # Broken
 
-            The weight is {{ w == 6 }}.
-            """,
-            7,
-            "claim {{ w == 6 }} does not hold",
-        ),
-        (
-            """
-            # Broken
+        ```python exec="on"
+        w = 5
+        ```
 
-            The weight is 5.
-            """,
-            3,
-            "unchecked number '5'",
-        ),
-    ],
-    ids=["failing-fence", "wrong-number", "unchecked-number"],
-)
-def test_a_broken_page_fails_the_strict_build_naming_page_and_line(tmp_path, body, line, message):
-    docs = tmp_path / "docs"
+        The weight is {{ w == 6 }}.
+        """,
+        11,
+        "claim {{ w == 6 }} does not hold",
+    ),
+    "unchecked-number": (
+        """
+        # Broken
+
+        The weight is 5.
+        """,
+        3,
+        "unchecked number '5'",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def broken_build(tmp_path_factory):
+    """One strict build of a site whose every page is broken in its own way."""
+    root = tmp_path_factory.mktemp("broken")
+    docs = root / "docs"
     docs.mkdir()
-    (docs / "broken.md").write_text(textwrap.dedent(body).lstrip("\n"))
-    result = mkdocs_build(config_for(docs, "broken.md"), tmp_path / "site")
-    assert result.returncode != 0
-    assert f"broken.md:{line}: {message}" in result.stderr, result.stderr
+    for name, (body, _, _) in BROKEN.items():
+        (docs / f"{name}.md").write_text(textwrap.dedent(body).lstrip("\n"))
+    return mkdocs_build(config_for(docs, [f"{name}.md" for name in BROKEN]), root / "site")
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
+def test_a_broken_page_fails_the_strict_build_naming_page_and_line(case, broken_build):
+    _, line, message = BROKEN[case]
+    assert broken_build.returncode != 0
+    assert f"{case}.md:{line}: {message}" in broken_build.stderr, broken_build.stderr

@@ -22,7 +22,9 @@ from pagecheck.runner import PageRunner
 from tests.pages import ROOT, nav_pages
 
 PAGES = nav_pages()
-GRADIENT_LINE = re.compile(r"^(?P<lhs>\s*grad_\w+(?:\[[^\]]*\])?\s*(?:\+|-)?=\s*)(?P<rhs>[^#]*?)(?P<rest>\s*(?:#.*)?)$")
+GRADIENT_LINE = re.compile(
+    r"^(?P<lhs>\s*grad_\w+(?:\[[^=]*?\])?\s*(?:\+|-)?=(?!=)\s*)(?P<rhs>[^#]*?)(?P<rest>\s*(?:#.*)?)$"
+)
 
 
 def _rel(path: Path) -> str:
@@ -42,25 +44,35 @@ def _alter_digit(typed: str) -> str:
     return typed[: match.start()] + altered + typed[match.end() :]
 
 
-@pytest.fixture(scope="module")
-def finished_runners():
-    runners = {}
-    for path in PAGES:
+_finished: dict[Path, PageRunner] = {}
+
+
+def finished_runner(path: Path) -> PageRunner:
+    """The page, run once (per test session) as it stands."""
+    if path not in _finished:
         runner = PageRunner(read_page(path), display_path=_rel(path))
-        assert runner.run_all() == [], f"{_rel(path)} does not pass as it stands"
-        runners[path] = runner
-    return runners
+        failures = runner.run_all()
+        assert failures == [], f"{_rel(path)} does not pass as it stands:\n" + "\n".join(failures)
+        _finished[path] = runner
+    return _finished[path]
+
+
+def _altered_claim(claim) -> str:
+    """The claim with its typed number altered (only the part after the last ==)."""
+    head, sep, tail = claim.raw[2:-2].rpartition("==")
+    assert sep and tail.strip() == claim.typed, claim.raw
+    return "{{" + head + sep + tail.replace(claim.typed, _alter_digit(claim.typed), 1) + "}}"
 
 
 @pytest.mark.parametrize("path", PAGES, ids=_rel)
-def test_altering_any_stated_number_fails_at_its_line(path, finished_runners):
-    runner = finished_runners[path]
+def test_altering_any_stated_number_fails_at_its_line(path):
+    runner = finished_runner(path)
     text = path.read_text(encoding="utf-8")
     lines = text.split("\n")
     claims = [c for c in runner.page.claims if c.typed is not None]
     survivors = []
     for claim in claims:
-        altered_raw = claim.raw.replace(claim.typed, _alter_digit(claim.typed), 1)
+        altered_raw = _altered_claim(claim)
         altered_lines = list(lines)
         line = altered_lines[claim.line - 1]
         start = claim.column - 1
@@ -68,6 +80,7 @@ def test_altering_any_stated_number_fails_at_its_line(path, finished_runners):
         altered_lines[claim.line - 1] = line[:start] + altered_raw + line[start + len(claim.raw) :]
         altered = read_page(path, "\n".join(altered_lines))
         [mutant] = [c for c in altered.claims if (c.line, c.column) == (claim.line, claim.column)]
+        assert mutant.expr == claim.expr and mutant.typed != claim.typed
         failures = runner.finish([mutant])
         if not (len(failures) == 1 and failures[0].startswith(f"{_rel(path)}:{claim.line}:")):
             survivors.append(f"{_rel(path)}:{claim.line}: {claim.raw} -> {altered_raw}")
