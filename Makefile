@@ -1,6 +1,8 @@
 # Backprop by Hand: everything a fresh machine needs, in two commands.
 #
 #   make serve   set up (first time only), then serve the site on http://127.0.0.1:8000
+#                (--dirty: saving a page rebuilds that page only; --no-strict: a dirty build
+#                always warns that it is one, so problems are reported but do not stop it)
 #   make test    set up (first time only), then run every check
 #
 # Set-up is a virtual environment in .venv with the pinned versions of requirements.lock
@@ -14,7 +16,7 @@ STAMP  := $(VENV)/.installed
 # Material for MkDocs prints a notice about MkDocs 2 on every run; this site pins mkdocs<2.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve test build screenshots audit clean setup
+.PHONY: serve test build build-cold benchmark screenshots audit clean setup
 
 setup: $(STAMP)
 
@@ -25,13 +27,19 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $@
 
 serve: $(STAMP)
-	$(BIN)/mkdocs serve
+	$(BIN)/mkdocs serve --dirty --no-strict
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 build: $(STAMP)
 	$(BIN)/mkdocs build --strict
+
+build-cold: $(STAMP)   # run every page's code again, whatever the cache holds
+	PAGECHECK_CACHE=off $(BIN)/mkdocs build --strict
+
+benchmark: $(STAMP)
+	$(BIN)/python scripts/benchmark.py
 
 screenshots: build
 	$(BIN)/python scripts/screenshots.py site screenshots
@@ -41,4 +49,4 @@ audit: build
 	$(BIN)/python scripts/audit.py site
 
 clean:
-	rm -rf site screenshots
+	rm -rf site screenshots .cache

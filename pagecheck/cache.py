@@ -59,6 +59,16 @@ def environment_key() -> str:
     return digest.hexdigest()
 
 
+def notebook_key() -> str:
+    """What a notebook's outputs depend on besides the notebook: versions, pagecheck, and
+    every snippets module (a notebook's imports are not recorded, so all of them count)."""
+    digest = hashlib.sha256(environment_key().encode())
+    for source in sorted((ROOT / "snippets").rglob("*.py")):
+        digest.update(str(source.relative_to(ROOT)).encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def page_key(display_path: str, fence_codes: list[str]) -> str:
     digest = hashlib.sha256(f"{FORMAT}|{environment_key()}|{display_path}".encode())
     for code in fence_codes:
@@ -84,6 +94,7 @@ class Entry:
     outputs: list[dict[str, Any]] = field(default_factory=list)  # per code fence, in order
     values: dict[str, Any] = field(default_factory=dict)  # claim/glue expression -> snapshot
     early: dict[str, Any] = field(default_factory=dict)  # "fence|expr" -> snapshot
+    checks: dict[str, str] = field(default_factory=dict)  # "expr\0typed" -> "" or the failure
     imports: dict[str, str] = field(default_factory=dict)  # snippets file -> sha256
     seconds: float = 0.0
     peak_mib: float = 0.0
@@ -120,3 +131,25 @@ def store(entry: Entry) -> None:
     tmp = _path(entry.key).with_suffix(".tmp")
     tmp.write_text(json.dumps(entry.__dict__), encoding="utf-8")
     tmp.replace(_path(entry.key))
+
+
+def _text_path(kind: str, key: str) -> Path:
+    return CACHE_DIR.parent / kind / (hashlib.sha256(key.encode()).hexdigest() + ".txt")
+
+
+def load_text(kind: str, key: str) -> str | None:
+    """A small remembered text (a parsed formula, say), or None."""
+    if not enabled():
+        return None
+    path = _text_path(kind, key)
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def store_text(kind: str, key: str, text: str) -> None:
+    if not enabled():
+        return
+    path = _text_path(kind, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,9 @@ if str(ROOT) not in sys.path:  # the hooks are loaded by path: make the project 
 from markdown_exec import base_format, markdown_config  # noqa: E402
 from markdown_exec import MarkdownConverter  # noqa: E402
 
+from pagecheck import cache  # noqa: E402
 from pagecheck.math import render_page as render_math  # noqa: E402
+from pagecheck.measure import Measure  # noqa: E402
 from pagecheck.page import Page, read_page, render_claims  # noqa: E402
 from pagecheck.runner import PageError, PageRunner  # noqa: E402
 
@@ -48,6 +51,16 @@ class _State:
     failed: bool = False
     glue_tokens: dict[str, tuple[int, int]] = field(default_factory=dict)
     formatted: set[int] = field(default_factory=set)
+    key: str = ""
+    entry: cache.Entry | None = None  # a usable cache entry: nothing runs
+    outputs: list[dict[str, Any]] = field(default_factory=list)  # what ran, for the cache
+    measure: Measure | None = None
+
+
+# Per page of this build: seconds, peak memory and whether it came from the cache (for the
+# execution-times page).
+STATS: dict[str, dict[str, Any]] = {}
+EXECUTE = os.environ.get("PAGECHECK_EXECUTE", "on").lower() not in {"off", "0", "no", "false"}
 
 
 _state: _State | None = None
@@ -75,14 +88,25 @@ def on_config(config, **kwargs):
     for name in ("python", "py"):
         fences.insert(0, {"name": name, "class": name, "validator": validator, "format": formatter})
     markdown_config.save(config.markdown_extensions, config.mdx_configs)
+    # Notebook pages: mkdocs-jupyter keeps its own cache, keyed by the notebook. Put it in a
+    # folder named after everything else a notebook's code depends on (the snippets, the
+    # versions), so that those changes run the notebooks again, as for Markdown pages.
+    jupyter = config.plugins.get("mkdocs-jupyter")
+    if jupyter is not None and jupyter.config.get("cache"):
+        jupyter.config["cache_dir"] = str(cache.CACHE_DIR.parent / "mkdocs-jupyter" / cache.notebook_key())
     return config
+
+
+def _forget_snippets() -> None:
+    for name in [m for m in sys.modules if m == "snippets" or m.startswith("snippets.")]:
+        del sys.modules[name]
 
 
 def on_pre_build(config, **kwargs):
     # Under `mkdocs serve` the process lives on between builds: drop the imported snippets
     # so that an edited helper is imported afresh, never served from a stale module.
-    for name in [m for m in sys.modules if m == "snippets" or m.startswith("snippets.")]:
-        del sys.modules[name]
+    _forget_snippets()
+    STATS.clear()
 
 
 def on_page_markdown(markdown: str, page, config, files, **kwargs):
@@ -107,12 +131,20 @@ def on_page_markdown(markdown: str, page, config, files, **kwargs):
         _state.glue_tokens[token] = (claim.line, claim.column)
         return token
 
+    code = parsed.code_fences
+    _state.key = cache.page_key(display, [fence.code for fence in code])
+    entry = cache.load(_state.key)
+    if entry is not None and all(c.expr in entry.values for c in parsed.claims) and len(entry.outputs) == len(code):
+        _state.entry = entry
+        runner.cached_values = entry.values
+        runner.early = dict(entry.early)
+        runner.checks = dict(entry.checks)
     lines = render_claims(full, parsed, glue_token).split("\n")
     for fence in parsed.code_fences:
         if fence.executed:
             k = fence.start_line - 1
             lines[k] = f'{lines[k]} {FENCE_TAG}="{fence.index}"'
-    if parsed.claims and not parsed.code_fences:
+    if parsed.claims and not parsed.code_fences and EXECUTE:
         _report(runner.finish())
     return "\n".join(lines[offset:])
 
@@ -123,7 +155,7 @@ def on_page_content(content: str, page, config, files, **kwargs):
     if state is None:
         return content
     for fence in state.page.code_fences:
-        if fence.executed and fence.index not in state.formatted:
+        if EXECUTE and fence.executed and fence.index not in state.formatted:
             log.warning(
                 f"{state.runner.where(fence.start_line)}: this code fence was not run by the build "
                 "(is it inside an indented block, or is its header malformed?)"
@@ -132,15 +164,42 @@ def on_page_content(content: str, page, config, files, **kwargs):
         value = state.runner.glue.get(key)
         if value is None:
             value = "??"
-            if not state.failed:
+            if not state.failed and EXECUTE:
                 log.warning(f"{state.runner.where(key[0])}: glued value was never computed")
         content = content.replace(token, html.escape(value))
+    if _TIMES_MARKER in content:
+        content = content.replace(_TIMES_MARKER, _times_table(page, files))
     content, math_errors = render_math(content)
     for error in math_errors:
         log.warning(f"{state.runner.where(_line_of(state.page.text, error.tex))}: KaTeX cannot render "
                     f"this formula: {error}")
     _state = None
     return content
+
+
+_TIMES_MARKER = '<div class="pagecheck-execution-times"></div>'
+
+
+def _times_table(this_page, files) -> str:
+    """The execution-times table: every page this build has seen so far (nav order puts the
+    table's own page last)."""
+    rows = []
+    for display, stat in sorted(STATS.items(), key=lambda item: -item[1]["seconds"]):
+        src = display.removeprefix("docs/")
+        target = files.get_file_from_path(src)
+        link = target.url_relative_to(this_page.file) if target else src
+        rows.append(
+            f'<tr><td><a href="{html.escape(link)}">{html.escape(src)}</a></td>'
+            f'<td>{stat["seconds"]:.2f}</td><td>{stat["peak_mib"]:.0f}</td>'
+            f'<td>{"yes" if stat["cached"] else "no"}</td></tr>'
+        )
+    total = sum(stat["seconds"] for stat in STATS.values())
+    return (
+        '<div class="pagecheck-times"><table><thead><tr><th>page</th><th>seconds</th>'
+        "<th>peak memory (MiB)</th><th>from the cache</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody>"
+        f'<tfoot><tr><td>all pages</td><td>{total:.2f}</td><td></td><td></td></tr></tfoot></table></div>'
+    )
 
 
 def _line_of(text: str, tex: str) -> int:
@@ -199,18 +258,55 @@ def formatter(src: str, language: str, css_class: str, options: dict, md, **kwar
     produced = {"outputs": 0}
 
     def run(code: str, **_: Any) -> str:
-        if state.failed:
-            return _note("Not run: a code fence above failed.")
-        try:
-            output = state.runner.run_fence(fence)
-        except PageError as error:
-            state.failed = True
-            log.warning(str(error))
-            return _error_block(str(error))
-        if fence is state.page.code_fences[-1]:
-            _report(state.runner.finish())
-        produced["outputs"] = bool(output.text) + len(output.html) + len(output.figures)
-        return _output_html(output.text, output.html, output.figures)
+        position = state.page.code_fences.index(fence)
+        last = position == len(state.page.code_fences) - 1
+        if not EXECUTE:
+            return ""
+        if state.entry is not None:  # nothing changed that the code depends on
+            saved = state.entry.outputs[position]
+            output_text, output_html, figures = saved["text"], saved["html"], saved["figures"]
+            if last:
+                _report(state.runner.finish())
+                STATS[state.runner.display_path] = {
+                    "seconds": state.entry.seconds, "peak_mib": state.entry.peak_mib, "cached": True,
+                }
+                if len(state.runner.checks) > len(state.entry.checks):  # a typed number changed
+                    state.entry.checks = state.runner.checks
+                    cache.store(state.entry)
+        else:
+            if state.failed:
+                return _note("Not run: a code fence above failed.")
+            if position == 0:
+                _forget_snippets()  # the page imports afresh: the cache learns what it uses
+                state.measure = Measure().__enter__()
+            try:
+                output = state.runner.run_fence(fence)
+            except PageError as error:
+                state.failed = True
+                state.measure.__exit__(None, None, None)
+                log.warning(str(error))
+                return _error_block(str(error))
+            output_text, output_html, figures = output.text, output.html, output.figures
+            state.outputs.append({"text": output_text, "html": output_html, "figures": figures})
+            if last:
+                state.measure.__exit__(None, None, None)
+                _report(state.runner.finish())
+                entry = cache.Entry(
+                    key=state.key,
+                    outputs=state.outputs,
+                    values=state.runner.snapshots(),
+                    early=state.runner.early,
+                    checks=state.runner.checks,
+                    imports=cache.snippets_imported(),
+                    seconds=state.measure.seconds,
+                    peak_mib=state.measure.peak_mib,
+                )
+                cache.store(entry)  # only reached when every fence ran
+                STATS[state.runner.display_path] = {
+                    "seconds": entry.seconds, "peak_mib": entry.peak_mib, "cached": False,
+                }
+        produced["outputs"] = bool(output_text) + len(output_html) + len(figures)
+        return _output_html(output_text, output_html, figures)
 
     # pymdownx.superfences swallows a formatter's exceptions and leaves the fence as it was:
     # nothing may escape from here unreported.

@@ -14,6 +14,7 @@ import random
 import re
 import traceback
 import warnings
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,8 +88,9 @@ class PageRunner:
         self.namespace: dict[str, Any] = {"__name__": "__page__", "__file__": self.display_path}
         self.ran: list[int] = []
         self.glue: dict[tuple[int, int], str] = {}
-        self.early: dict[tuple[int, int], Any] = {}
-        reset_random_state()
+        self.early: dict[str, Any] = {}  # "fence index|expr" -> snapshot just below that fence
+        self.cached_values: dict[str, Any] | None = None  # expr -> snapshot, from the cache
+        self.checks: dict[str, str] = {}  # "expr\0typed" -> "" (holds) or why not; cached too
 
     def where(self, line: int) -> str:
         return f"{self.display_path}:{line}"
@@ -108,6 +110,8 @@ class PageRunner:
         return compile(tree, self.display_path, "exec", dont_inherit=True), last
 
     def run_fence(self, fence: Fence) -> FenceOutput:
+        if not self.ran:  # the page starts from the same random state wherever it is run
+            reset_random_state()
         body, last = self._compile(fence)
         buffer = io.StringIO()
         output = FenceOutput()
@@ -153,6 +157,15 @@ class PageRunner:
     def _evaluate(self, claim: Claim) -> Any:
         return eval(compile(claim.expr, self.display_path, "eval"), self.namespace)
 
+    def _value(self, claim: Claim) -> Any:
+        """The claim's value: evaluated in the namespace, or rebuilt from the cache."""
+        if self.cached_values is None:
+            return self._evaluate(claim)
+        record = self.cached_values[claim.expr]
+        if "error" in record:
+            raise ClaimError(record["error"])
+        return from_snapshot(record)
+
     def note_claims_after(self, fence: Fence) -> None:
         """Remember what the claims just below this fence evaluate to right here.
 
@@ -162,24 +175,52 @@ class PageRunner:
         """
         for claim in self.page.claims_after(fence.index):
             try:
-                self.early[(claim.line, claim.column)] = _snapshot(self._evaluate(claim))
+                self.early[f"{fence.index}|{claim.expr}"] = snapshot(self._evaluate(claim))
             except Exception:  # noqa: BLE001  (not computed yet: fine, it is checked at the end)
                 pass
+
+    def snapshots(self) -> dict[str, Any]:
+        """Every claim's and glue's value after the page ran, as JSON-able snapshots."""
+        found: dict[str, Any] = {}
+        for claim in self.page.claims:
+            if claim.expr in found:
+                continue
+            try:
+                value = self._evaluate(claim)
+                found[claim.expr] = snapshot(value)
+                if claim.typed is None:  # a glue: keep what it shows, so a rebuild need not
+                    found[claim.expr]["glue"] = numbers.format_value(value)
+            except Exception as error:  # noqa: BLE001
+                found[claim.expr] = {"error": "".join(traceback.format_exception_only(type(error), error)).strip()}
+        return found
 
     def finish(self, claims: list[Claim] | None = None) -> list[str]:
         """Check every claim of the page against the namespace the whole page left behind."""
         failures = []
         for claim in self.page.claims if claims is None else claims:
+            if self.cached_values is not None:  # same value as last time: reuse what is known
+                record = self.cached_values.get(claim.expr, {})
+                if claim.typed is None and "glue" in record:
+                    self.glue[(claim.line, claim.column)] = record["glue"]
+                    continue
+                known = self.checks.get(f"{claim.expr}\0{claim.typed}")
+                if claim.typed is not None and known is not None:
+                    if known:
+                        failures.append(f"{self.where(claim.line)}: claim {claim.raw} does not hold: {known}")
+                    continue
             try:
-                value = self._evaluate(claim)
+                value = self._value(claim)
+            except ClaimError as error:
+                failures.append(f"{self.where(claim.line)}: claim {claim.raw} could not be evaluated: {error}")
+                continue
             except Exception as error:  # noqa: BLE001
                 detail = "".join(traceback.format_exception_only(type(error), error)).strip()
                 failures.append(
                     f"{self.where(claim.line)}: claim {claim.raw} could not be evaluated: {detail}"
                 )
                 continue
-            early = self.early.get((claim.line, claim.column))
-            if early is not None and early != _snapshot(value):
+            early = self.early.get(f"{claim.after_fence}|{claim.expr}")
+            if early is not None and early != snapshot(value):
                 failures.append(
                     f"{self.where(claim.line)}: claim {claim.raw} changes value further down the page "
                     f"(a name it uses is reassigned, or a tensor modified in place, after this line); "
@@ -196,6 +237,7 @@ class PageRunner:
                 problem = compare_claim(claim.typed, value)
             except numbers.TypedValueError as error:
                 problem = str(error)
+            self.checks[f"{claim.expr}\0{claim.typed}"] = problem or ""
             if problem:
                 failures.append(f"{self.where(claim.line)}: claim {claim.raw} does not hold: {problem}")
         return failures
@@ -213,20 +255,41 @@ class PageRunner:
         return self.finish()
 
 
-def _snapshot(value: Any) -> Any:
+class ClaimError(Exception):
+    """A claim's expression failed when the page ran (remembered by the cache)."""
+
+
+def snapshot(value: Any) -> dict[str, Any]:
+    """A JSON-able record of a value, enough to compare it with a typed number again."""
     if isinstance(value, str):
-        return value
+        return {"str": value}
     try:
         import sympy
 
-        if isinstance(value, sympy.Basic):
-            return sympy.srepr(value)
+        if isinstance(value, sympy.Basic) and value.free_symbols:
+            return {"sympy": sympy.srepr(value)}
     except ImportError:  # pragma: no cover
         pass
     try:
-        return numbers.to_floats(value)
+        floats, shape = numbers.to_floats(value)
     except numbers.TypedValueError:
-        return repr(value)
+        return {"repr": repr(value)}
+    return {"floats": [f if f == f else "nan" for f in floats], "shape": list(shape)}
+
+
+def from_snapshot(record: dict[str, Any]) -> Any:
+    if "str" in record:
+        return record["str"]
+    if "sympy" in record:
+        import sympy
+
+        return eval(record["sympy"], vars(sympy))  # srepr is sympy's own constructor syntax
+    if "floats" in record:
+        import numpy as np
+
+        floats = [float("nan") if f == "nan" else f for f in record["floats"]]
+        return np.array(floats, dtype=np.float64).reshape(record["shape"])
+    raise ClaimError(f"the value {record['repr']} is not a number")
 
 
 def compare_claim(typed: str, value: Any) -> str | None:
@@ -269,17 +332,49 @@ def parse_tex(typed: str):
     The parser reads ``12x^{11}`` but not ``3 \\cdot 3b^2``; where it fails, the implicit
     products (a digit followed by a letter) are written out and the parse is tried again.
     Names written ``\\text{error}`` or ``\\operatorname{error}`` are read as one symbol.
+    Parsing takes about a tenth of a second, so results are remembered, in this process and
+    in the cache folder (keyed by the text and sympy's version).
     """
-    from sympy.parsing.latex import parse_latex
-
     import sympy
+
+    result = _parse_tex_memo(typed, sympy.__version__)
+    if isinstance(result, str):
+        raise ValueError(result)
+    return result
+
+
+@lru_cache(maxsize=4096)
+def _parse_tex_memo(typed: str, sympy_version: str):
+    import sympy
+
+    from pagecheck import cache
+
+    stored = cache.load_text("latex", f"{sympy_version}\0{typed}")
+    if stored is not None:
+        kind, _, body = stored.partition("\n")
+        # srepr may show a symbol's name as the lark Token it was parsed from.
+        namespace = {**vars(sympy), "Token": lambda *parts: str(parts[-1])}
+        return eval(body, namespace) if kind == "expr" else body
+    try:
+        result = _parse_tex_uncached(typed)
+        cache.store_text("latex", f"{sympy_version}\0{typed}", "expr\n" + sympy.srepr(result))
+    except ValueError as error:
+        result = str(error)
+        cache.store_text("latex", f"{sympy_version}\0{typed}", "error\n" + result)
+    return result
+
+
+def _parse_tex_uncached(typed: str):
+    import sympy
+    from sympy.parsing.latex import parse_latex
 
     def parse(text: str):
         # An ambiguous parse comes back as a lark Tree rather than an error.
         result = parse_latex(text, backend="lark")
         if not isinstance(result, sympy.Basic):
             raise ValueError(f"ambiguous LaTeX: {text!r}")
-        return result
+        # Symbol names come back as lark tokens: make them plain strings (and picklable).
+        return result.xreplace({s: sympy.Symbol(str(s.name)) for s in result.free_symbols})
 
     typed = re.sub(r"\\(?:text|operatorname|mathrm)\{", r"\\mathit{", typed)
     typed = re.sub(r"(?<=\d)(?:\{,\}|\\,)(?=\d{3})", "", typed)  # 6{,}144 is 6144

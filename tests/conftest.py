@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +17,15 @@ ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 SCREENSHOTS = ROOT / "screenshots"
 
 
-def mkdocs_build(config: Path, site: Path, strict: bool = True) -> subprocess.CompletedProcess:
+def mkdocs_build(
+    config: Path, site: Path, strict: bool = True, cache_dir: Path | None = None
+) -> subprocess.CompletedProcess:
+    env = dict(ENV)
+    if cache_dir is not None:
+        env["PAGECHECK_CACHE_DIR"] = str(cache_dir / "pages")
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", *(["--strict"] if strict else []), "-f", str(config), "-d", str(site)],
-        cwd=ROOT, capture_output=True, text=True, env=ENV, timeout=900,
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=900,
     )
 
 
@@ -55,10 +61,13 @@ def built_site(tmp_path_factory) -> Build:
     return Build(site, result.stderr)
 
 
+def pytest_sessionstart(session):
+    session.config._started = time.time()
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if not getattr(config, "_screenshots_taken", False):
-        return
-    shots = sorted(SCREENSHOTS.glob("*.png"))
+    started = getattr(config, "_started", time.time())
+    shots = [p for p in SCREENSHOTS.glob("*.png") if p.stat().st_mtime >= started] if SCREENSHOTS.is_dir() else []
     if shots:
         terminalreporter.write_sep("-", "screenshots")
         terminalreporter.write_line(f"{len(shots)} screenshots of every page (desktop and phone) in {SCREENSHOTS}")

@@ -1,7 +1,8 @@
 """Every page as a reader sees it, in Debian's Chromium: it loads cleanly and on its own (no
 console error, no request to any host but the local server), its formulas are rendered, its
 executed outputs are there, both palettes work, search finds it; and a screenshot of it at
-desktop and at phone width lands in ``screenshots/`` for a person to look through.
+desktop width (light) and at phone width (dark) lands in ``screenshots/`` for a person to
+look through (``make screenshots`` takes every combination).
 
 Without Chromium these tests are skipped with the command to install it, except under CI
 (``CI`` set), where a missing browser is a failure.
@@ -62,11 +63,8 @@ def server(built_site):
 
 
 @pytest.fixture(scope="session")
-def screenshots_dir(pytestconfig):
-    pytestconfig._screenshots_taken = True  # the terminal summary says where they are
-    SCREENSHOTS.mkdir(exist_ok=True)
-    for old in SCREENSHOTS.glob("*.png"):
-        old.unlink()
+def screenshots_dir():
+    SCREENSHOTS.mkdir(exist_ok=True)  # the terminal summary lists the ones this run wrote
     return SCREENSHOTS
 
 
@@ -94,7 +92,6 @@ def test_page_reads_well_in_both_palettes_and_both_widths(doc, browser, server, 
         page.wait_for_function(f"document.body.dataset.mdColorScheme !== {scheme!r}")
         dark_background = page.evaluate("getComputedStyle(document.body).backgroundColor")
         problems += [f"dark: {p}" for p in content_problems(page)]
-        page.screenshot(path=str(screenshots_dir / f"{name}-desktop-dark.png"), full_page=True)
 
         # The same page at phone width.
         page.set_viewport_size(PHONE)
