@@ -107,6 +107,7 @@ def on_pre_build(config, **kwargs):
     # so that an edited helper is imported afresh, never served from a stale module.
     _forget_snippets()
     STATS.clear()
+    _TIMES_PAGES.clear()
 
 
 def on_page_markdown(markdown: str, page, config, files, **kwargs):
@@ -167,8 +168,8 @@ def on_page_content(content: str, page, config, files, **kwargs):
             if not state.failed and EXECUTE:
                 log.warning(f"{state.runner.where(key[0])}: glued value was never computed")
         content = content.replace(token, html.escape(value))
-    if _TIMES_MARKER in content:
-        content = content.replace(_TIMES_MARKER, _times_table(page, files))
+    if _TIMES_MARKER in content:  # filled in after the build, once every page has run
+        _TIMES_PAGES.append((page, files))
     content, math_errors = render_math(content)
     for error in math_errors:
         log.warning(f"{state.runner.where(_line_of(state.page.text, error.tex))}: KaTeX cannot render "
@@ -178,6 +179,7 @@ def on_page_content(content: str, page, config, files, **kwargs):
 
 
 _TIMES_MARKER = '<div class="pagecheck-execution-times"></div>'
+_TIMES_PAGES: list = []  # (page, files) of pages that show the execution-times table
 
 
 def _times_table(this_page, files) -> str:
@@ -225,6 +227,14 @@ def on_post_template(output: str, template_name: str, config, **kwargs):
 
 def on_post_build(config, **kwargs):
     MarkdownConverter.counter = 0
+    # MkDocs renders pages folder by folder, not in navigation order: the table of execution
+    # times is written into its page once every page of this build has run.
+    for page, files in _TIMES_PAGES:
+        written = Path(config["site_dir"]) / page.file.dest_uri
+        if written.is_file():
+            text = written.read_text(encoding="utf-8")
+            written.write_text(text.replace(_TIMES_MARKER, _times_table(page, files), 1), encoding="utf-8")
+    _TIMES_PAGES.clear()
 
 
 # ---------------------------------------------------------------- the python fence
