@@ -47,6 +47,19 @@ def config_for(docs: Path, pages: list[str], strict: bool = True) -> Path:
     return path
 
 
+def build_small_site(root: Path, pages: dict[str, str], strict: bool = True) -> subprocess.CompletedProcess:
+    """Write ``pages`` ({name: Markdown}) into ``root/docs`` and build them into ``root/site``
+    with the real configuration (see config_for)."""
+    import textwrap
+
+    docs = root / "docs"
+    docs.mkdir()
+    for name, body in pages.items():
+        (docs / f"{name}.md").write_text(textwrap.dedent(body).lstrip("\n"))
+    config = config_for(docs, [f"{name}.md" for name in pages], strict=strict)
+    return mkdocs_build(config, root / "site", strict=strict)
+
+
 @dataclass
 class Build:
     site: Path

@@ -11,7 +11,6 @@ Without Chromium these tests are skipped with the command to install it, except 
 from __future__ import annotations
 
 import os
-import textwrap
 
 import pytest
 
@@ -26,7 +25,7 @@ from pagecheck.browser import (
     content_problems,
     load,
 )
-from tests.conftest import SCREENSHOTS, config_for, mkdocs_build
+from tests.conftest import SCREENSHOTS, build_small_site
 from tests.pages import DOCS, ROOT, nav_pages
 
 PAGES = nav_pages()
@@ -168,12 +167,7 @@ BROKEN = {
 def broken_site(tmp_path_factory):
     """One (non-strict) build of a site whose every page has one of the defects above."""
     root = tmp_path_factory.mktemp("broken-site")
-    docs = root / "docs"
-    docs.mkdir()
-    for name, (body, _) in BROKEN.items():
-        (docs / f"{name}.md").write_text(textwrap.dedent(body).lstrip("\n"))
-    config = config_for(docs, [f"{name}.md" for name in BROKEN], strict=False)
-    result = mkdocs_build(config, root / "site", strict=False)
+    result = build_small_site(root, {name: body for name, (body, _) in BROKEN.items()}, strict=False)
     with SiteServer(root / "site") as local:
         yield local, result.stderr
 

@@ -4,12 +4,11 @@ with its page and line in the message."""
 from __future__ import annotations
 
 import re
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import config_for, mkdocs_build
+from tests.conftest import build_small_site, mkdocs_build
 from tests.pages import DOCS, ROOT, nav_pages
 
 
@@ -100,11 +99,7 @@ BROKEN = {
 def broken_build(tmp_path_factory):
     """One strict build of a site whose every page is broken in its own way."""
     root = tmp_path_factory.mktemp("broken")
-    docs = root / "docs"
-    docs.mkdir()
-    for name, (body, _, _) in BROKEN.items():
-        (docs / f"{name}.md").write_text(textwrap.dedent(body).lstrip("\n"))
-    return mkdocs_build(config_for(docs, [f"{name}.md" for name in BROKEN]), root / "site")
+    return build_small_site(root, {name: body for name, (body, _, _) in BROKEN.items()})
 
 
 @pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
