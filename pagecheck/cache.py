@@ -28,6 +28,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = Path(os.environ.get("PAGECHECK_CACHE_DIR", ROOT / ".cache" / "pages"))
+# Results of pure functions of text (a typed formula parsed by sympy), shared by every cache
+# folder: they can never be stale, and a cold run of the pages need not parse them again.
+MEMO_DIR = Path(os.environ.get("PAGECHECK_MEMO_DIR", ROOT / ".cache"))
 FORMAT = 1
 
 
@@ -134,7 +137,7 @@ def store(entry: Entry) -> None:
 
 
 def _text_path(kind: str, key: str) -> Path:
-    return CACHE_DIR.parent / kind / (hashlib.sha256(key.encode()).hexdigest() + ".txt")
+    return MEMO_DIR / kind / (hashlib.sha256(key.encode()).hexdigest() + ".txt")
 
 
 def load_text(kind: str, key: str) -> str | None:

@@ -96,10 +96,12 @@ def main() -> None:
     build = [PY, "-m", "mkdocs", "build", "--strict", "-d", str(work / "site")]
     try:
         for run in range(runs):
-            cache_env = {**ENV, "PAGECHECK_CACHE_DIR": str(work / f"cache{run}" / "pages")}
+            cache_env = {**ENV, "PAGECHECK_CACHE_DIR": str(work / f"cache{run}" / "pages"),
+                         "PAGECHECK_MEMO_DIR": str(work / f"cache{run}")}
             # Both the pure run and the cold build start from nothing remembered (no parsed
             # formulas either), so that they do the same work apart from MkDocs.
-            figures["pure"] += output_of(PURE, {**ENV, "PAGECHECK_CACHE_DIR": str(work / f"pure{run}" / "pages")})
+            figures["pure"] += output_of(PURE, {**ENV, "PAGECHECK_CACHE_DIR": str(work / f"pure{run}" / "pages"),
+                                                "PAGECHECK_MEMO_DIR": str(work / f"pure{run}")})
             figures["bare"].append(timed(build, {**ENV, "PAGECHECK_EXECUTE": "off"}))
             figures["cold"].append(timed(build, cache_env))
             figures["nochange"].append(timed(build, cache_env))
