@@ -14,9 +14,11 @@ intermediates before ``backward()``) unless given in ``grads``.
 
 The SVG is static and self-contained. Its colours are CSS variables of Material for MkDocs
 with fallbacks, so it follows the site's light and dark palettes and still reads in a
-notebook. Layout: layers by longest path from the inputs, left to right when that fits the
-page's column (else top to bottom), nodes ordered within a layer by the mean position of
-their inputs; each operation is a circle where its inputs join, in front of its result.
+notebook. Layout: layers by longest path from the inputs (a parameter or constant sits just
+before its first use), left to right when that fits the page's column (else top to bottom),
+nodes ordered within a layer by the mean position of their inputs; an edge that skips layers
+passes through a waypoint in each layer it crosses, so it runs beside the boxes there, not
+behind them; each operation is a circle where its inputs join, in front of its result.
 """
 
 from __future__ import annotations
@@ -189,7 +191,13 @@ class ComputationGraph:
 
     # ---------------------------------------------------------------- layout
 
-    def _layers(self) -> list[list[str]]:
+    def _layers(self) -> tuple[list[list[str]], dict[int, list[str]]]:
+        """Layers of node names (by longest path from the inputs), and for every edge that
+        skips layers the chain of waypoints it passes through, one per layer it crosses.
+
+        A waypoint takes a slot in its layer like a narrow node, so the boxes of that layer
+        make room for the edge instead of being drawn over it (the usual layered-drawing
+        method, after Sugiyama et al.)."""
         preds: dict[str, list[str]] = {n: [] for n in self.nodes}
         for e in self.edges:
             preds[e.target].append(e.source)
@@ -205,25 +213,39 @@ class ComputationGraph:
 
         for n in self.nodes:
             depth_of(n)
-        # Constants sit in the layer just before their first consumer.
+        # Constants and leaves (parameters, inputs) sit in the layer just before their first
+        # consumer: W2 next to h, not at the top of a tall drawing.
         for n, node in self.nodes.items():
-            if node.constant:
+            if node.constant or not preds[n]:
                 consumers = [depth[e.target] for e in self.edges if e.source == n]
                 if consumers:
                     depth[n] = min(consumers) - 1
         layers: list[list[str]] = [[] for _ in range(max(depth.values()) + 1)]
         for n in self.nodes:  # insertion order first
             layers[depth[n]].append(n)
+        # Waypoints: an edge from layer i to layer j > i + 1 passes layers i + 1 .. j - 1.
+        chains: dict[int, list[str]] = {}
+        for k, e in enumerate(self.edges):
+            chain = []
+            for layer in range(depth[e.source] + 1, depth[e.target]):
+                waypoint = f"\0{k}:{layer}"
+                preds[waypoint] = [chain[-1] if chain else e.source]
+                layers[layer].append(waypoint)
+                chain.append(waypoint)
+            if chain:
+                chains[k] = chain
+        # Order each layer by the mean position of what feeds it (two sweeps down).
         position: dict[str, float] = {}
-        for layer in layers:
-            keys = {}
-            for k, n in enumerate(layer):
-                ps = [position[p] for p in preds[n] if p in position]
-                keys[n] = sum(ps) / len(ps) if ps else float(k)
-            layer.sort(key=keys.__getitem__)
-            for i, n in enumerate(layer):
-                position[n] = i
-        return layers
+        for _ in range(2):
+            for layer in layers:
+                keys = {}
+                for k, n in enumerate(layer):
+                    ps = [position[p] for p in preds[n] if p in position]
+                    keys[n] = sum(ps) / len(ps) if ps else position.get(n, float(k))
+                layer.sort(key=keys.__getitem__)
+                for i, n in enumerate(layer):
+                    position[n] = i
+        return layers, chains
 
     # ---------------------------------------------------------------- drawing
 
@@ -234,10 +256,15 @@ class ComputationGraph:
             for n, node in self.nodes.items()
         }
         width_of = {n: max(80.0, max(len(t) for t in ls) * char + 2 * pad) for n, ls in lines.items()}
+        layers, chains = self._layers()
+        id_of = {id(e): k for k, e in enumerate(self.edges)}
+        for layer in layers:
+            for n in layer:
+                width_of.setdefault(n, 12.0)  # a waypoint: room for one edge to pass
         direction = self.direction
         if direction == "auto":
-            direction = "LR" if self._place("LR", width_of, box_h)[1] <= 690 else "TB"
-        pos, width, height = self._place(direction, width_of, box_h)
+            direction = "LR" if self._place("LR", layers, width_of, box_h)[1] <= 690 else "TB"
+        pos, width, height = self._place(direction, layers, width_of, box_h)
         marker = "cg-arrow-" + hashlib.sha1(
             (self.title + "|".join(self.nodes)).encode()
         ).hexdigest()[:8]
@@ -268,15 +295,32 @@ class ComputationGraph:
                 entry = (tx + width_of[target] / 2, ty)
             for e in edges:
                 sx, sy = pos[e.source]
+                # Points the edge passes: out of its source, through each waypoint's slot
+                # (straight across the layer), into the operation circle.
                 if direction == "LR":
-                    ax, ay = sx + width_of[e.source], sy + box_h / 2
-                    bx, by = ox - op_r, oy
-                    c = f"C{(ax + bx) / 2:.1f},{ay:.1f} {(ax + bx) / 2:.1f},{by:.1f} "
+                    points = [(sx + width_of[e.source], sy + box_h / 2)]
+                    for w in chains.get(id_of[id(e)], []):
+                        wx, wy = pos[w]
+                        points += [(wx, wy + box_h / 2), (wx + width_of[w], wy + box_h / 2)]
+                    points.append((ox - op_r, oy))
                 else:
-                    ax, ay = sx + width_of[e.source] / 2, sy + box_h
-                    bx, by = ox, oy - op_r
-                    c = f"C{ax:.1f},{(ay + by) / 2:.1f} {bx:.1f},{(ay + by) / 2:.1f} "
-                out.append(f'<path class="cg-edge" d="M{ax:.1f},{ay:.1f} {c}{bx:.1f},{by:.1f}"/>')
+                    points = [(sx + width_of[e.source] / 2, sy + box_h)]
+                    for w in chains.get(id_of[id(e)], []):
+                        wx, wy = pos[w]
+                        points += [(wx + width_of[w] / 2, wy), (wx + width_of[w] / 2, wy + box_h)]
+                    points.append((ox, oy - op_r))
+                d = f"M{points[0][0]:.1f},{points[0][1]:.1f}"
+                for i in range(0, len(points) - 1, 2):
+                    (ax, ay), (bx, by) = points[i], points[i + 1]
+                    if i:
+                        d += f" L{ax:.1f},{ay:.1f}"
+                    if direction == "LR":
+                        mid = (ax + bx) / 2
+                        d += f" C{mid:.1f},{ay:.1f} {mid:.1f},{by:.1f} {bx:.1f},{by:.1f}"
+                    else:
+                        mid = (ay + by) / 2
+                        d += f" C{ax:.1f},{mid:.1f} {bx:.1f},{mid:.1f} {bx:.1f},{by:.1f}"
+                out.append(f'<path class="cg-edge" d="{d}"/>')
             if direction == "LR":
                 start_x, start_y = ox + op_r, oy
             else:
@@ -291,6 +335,8 @@ class ComputationGraph:
             )
         out += ops
         for n, (x, y) in pos.items():
+            if n not in self.nodes:
+                continue  # a waypoint
             node = self.nodes[n]
             kind = "constant" if node.constant else "tensor"
             name, value, grad = lines[n]
@@ -304,22 +350,27 @@ class ComputationGraph:
         out.append("</svg>")
         return "".join(out)
 
-    def _place(self, direction: str, width_of: dict[str, float], box_h: float):
-        """Top-left corner of every box, and the drawing's width and height."""
-        layers = self._layers()
+    def _place(self, direction: str, layers: list[list[str]], width_of: dict[str, float], box_h: float):
+        """Top-left corner of every box (and waypoint), and the drawing's width and height."""
         gap_main = 72.0  # room for the operation circle between layers
         gap_cross = 22.0
         pos: dict[str, tuple[float, float]] = {}
         if direction == "LR":
             x = 10.0
-            heights = [len(layer) * (box_h + gap_cross) - gap_cross for layer in layers]
+            # A waypoint is a thin slot (12 high) that spans its column.
+            slot = {n: box_h if n in self.nodes else 12.0 for layer in layers for n in layer}
+            heights = [sum(slot[n] + gap_cross for n in layer) - gap_cross for layer in layers]
             tallest = max(heights)
             for layer, h in zip(layers, heights):
                 y = 10.0 + (tallest - h) / 2
+                column = max((width_of[n] for n in layer if n in self.nodes), default=12.0)
                 for n in layer:
-                    pos[n] = (x, y)
-                    y += box_h + gap_cross
-                x += max(width_of[n] for n in layer) + gap_main
+                    # (a waypoint's position is chosen so that y + box_h / 2 is its middle)
+                    pos[n] = (x, y) if n in self.nodes else (x, y + slot[n] / 2 - box_h / 2)
+                    if n not in self.nodes:
+                        width_of[n] = column
+                    y += slot[n] + gap_cross
+                x += column + gap_main
         else:
             y = 10.0
             widths = [sum(width_of[n] for n in layer) + gap_cross * (len(layer) - 1) for layer in layers]

@@ -52,3 +52,52 @@ def test_numbers_in_vectors_carry_no_thousands_separator():
     assert short(torch.tensor(24576.0)) == "24,576"
     assert short(torch.tensor([2400.0, 3600.0])) == "[2400, 3600]"
     assert short(torch.zeros(32, 27)) == "shape [32, 27]"
+
+
+def _skipping_graph():
+    """b = a * x; c = b + a; d = c * b: the edges a -> c and b -> d skip a layer."""
+    x = torch.tensor(3.0)
+    a = torch.tensor(2.0, requires_grad=True)
+    b = a * x
+    c = b + a
+    d = c * b
+    for t in (b, c, d):
+        t.retain_grad()
+    d.backward()
+    return ComputationGraph.from_autograd(d, {"a": a, "b": b, "c": c, "d": d})
+
+
+def test_an_edge_that_skips_layers_passes_beside_the_boxes_between():
+    graph = _skipping_graph()
+    layers, chains = graph._layers()
+    assert [[n for n in layer if n in graph.nodes] for layer in layers] == [["a"], ["b"], ["c"], ["d"]]
+    skipping = {(graph.edges[k].source, graph.edges[k].target): chain for k, chain in chains.items()}
+    assert set(skipping) == {("a", "c"), ("b", "d")}
+    for direction in ("LR", "TB"):
+        width_of = {n: 100.0 if n in graph.nodes else 12.0 for layer in layers for n in layer}
+        pos, _, _ = graph._place(direction, layers, width_of, 58.0)
+        axis = 1 if direction == "LR" else 0  # the coordinate across the layers
+        for (source, target), chain in skipping.items():
+            for waypoint in chain:
+                (layer,) = [layer for layer in layers if waypoint in layer]
+                (box,) = [n for n in layer if n in graph.nodes]
+                if direction == "LR":
+                    middle = pos[waypoint][1] + 58.0 / 2
+                    inside = pos[box][1] <= middle <= pos[box][1] + 58.0
+                else:
+                    middle = pos[waypoint][0] + width_of[waypoint] / 2
+                    inside = pos[box][0] <= middle <= pos[box][0] + width_of[box]
+                assert not inside, (direction, source, target, box, axis)
+
+
+def test_leaves_sit_just_before_their_first_use():
+    x = torch.randn(4, 3)
+    w1 = torch.randn(3, 5, requires_grad=True)
+    w2 = torch.randn(5, 2, requires_grad=True)
+    h = torch.tanh(x @ w1)
+    out = (h @ w2).sum()
+    h.retain_grad()
+    out.backward()
+    graph = ComputationGraph.from_autograd(out, {"w1": w1, "h": h, "w2": w2, "out": out})
+    layers, _ = graph._layers()
+    assert [sorted(n for n in layer if n in graph.nodes) for layer in layers] == [["w1"], ["h", "w2"], ["out"]]
