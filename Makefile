@@ -16,7 +16,7 @@ STAMP  := $(VENV)/.installed
 # Material for MkDocs prints a notice about MkDocs 2 on every run; this site pins mkdocs<2.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve test build build-cold benchmark screenshots audit clean setup
+.PHONY: serve test build build-cold benchmark screenshots audit notebooks clean setup
 
 setup: $(STAMP)
 
@@ -37,6 +37,9 @@ build: $(STAMP)
 
 build-cold: $(STAMP)   # run every page's code again, whatever the cache holds
 	PAGECHECK_CACHE=off $(BIN)/mkdocs build --strict
+
+notebooks: $(STAMP)    # the blank exercises, made from the worked solutions in docs/mlp/exercises/
+	$(BIN)/python -m pagecheck.notebooks
 
 benchmark: $(STAMP)
 	$(BIN)/python scripts/benchmark.py

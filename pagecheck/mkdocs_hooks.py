@@ -19,7 +19,9 @@ from __future__ import annotations
 import html
 import logging
 import os
+import re
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,7 @@ if str(ROOT) not in sys.path:  # the hooks are loaded by path: make the project 
 from markdown_exec import base_format, markdown_config  # noqa: E402
 from markdown_exec import MarkdownConverter  # noqa: E402
 
-from pagecheck import cache  # noqa: E402
+from pagecheck import cache, notebooks  # noqa: E402
 from pagecheck.math import render_page as render_math  # noqa: E402
 from pagecheck.measure import Measure  # noqa: E402
 from pagecheck.page import Page, read_page, render_claims  # noqa: E402
@@ -92,9 +94,19 @@ def on_config(config, **kwargs):
     # folder named after everything else a notebook's code depends on (the snippets, the
     # versions), so that those changes run the notebooks again, as for Markdown pages.
     jupyter = config.plugins.get("mkdocs-jupyter")
+    if jupyter is not None and not EXECUTE:  # a bare build runs nothing
+        jupyter.config["execute"] = False
     if jupyter is not None and jupyter.config.get("cache"):
         jupyter.config["cache_dir"] = str(cache.CACHE_DIR.parent / "mkdocs-jupyter" / cache.notebook_key())
     return config
+
+
+def on_files(files, config, **kwargs):
+    # The blank exercises are made from the worked solutions: a stale one would hand the
+    # learner another exercise than the page shows.
+    for problem in notebooks.stale(Path(config["docs_dir"]) / "mlp" / "exercises"):
+        log.warning(problem)
+    return files
 
 
 def _forget_snippets() -> None:
@@ -110,9 +122,35 @@ def on_pre_build(config, **kwargs):
     _TIMES_PAGES.clear()
 
 
+_NOTEBOOK_SCRIPTS = re.compile(
+    r'<script src="">\s*</script>|<!-- MathJax configuration -->.*?<!-- End of mathjax configuration -->'
+    r'|<script type="module">\s*document\.addEventListener\("DOMContentLoaded".*?</script>',
+    re.S,
+)
+_notebook_started: dict[str, tuple[float, bool]] = {}  # notebook -> (start time, cache hit)
+
+
+def _notebook_cached(path: Path, config) -> bool:
+    """Will mkdocs-jupyter take this notebook's page from its cache (not run it)?"""
+    jupyter = config.plugins.get("mkdocs-jupyter")
+    if jupyter is None or not jupyter.config.get("cache"):
+        return False
+    from mkdocs_jupyter.plugin import _compute_cache_key, _get_cache_path
+
+    key = _compute_cache_key(str(path), jupyter.config, jupyter.config["execute"])
+    return _get_cache_path(jupyter.config["cache_dir"], key).exists()
+
+
 def on_page_markdown(markdown: str, page, config, files, **kwargs):
     global _state
     path = Path(page.file.abs_src_path)
+    if path.suffix == ".ipynb":
+        # An exercise notebook: mkdocs-jupyter runs and renders it between this hook and
+        # on_page_content; time it there for the execution-times table.
+        _state = None
+        _notebook_started[_rel(path)] = (time.perf_counter(), _notebook_cached(path, config))
+        page.meta.setdefault("description", notebooks.description(path))
+        return markdown
     # MkDocs hands over the page without its front matter; read the whole file, so that
     # every line number reported is the file's own.
     full = path.read_text(encoding="utf-8")
@@ -153,6 +191,18 @@ def on_page_markdown(markdown: str, page, config, files, **kwargs):
 def on_page_content(content: str, page, config, files, **kwargs):
     global _state
     state = _state
+    display = _rel(Path(page.file.abs_src_path))
+    started = _notebook_started.pop(display, None)
+    if started is not None:
+        STATS[display] = {
+            "seconds": time.perf_counter() - started[0], "peak_mib": None, "cached": started[1],
+        }
+        # The worked solution must pass its own checks (a check never raises, for learners).
+        for name in re.findall(r'<tr class="check-not-yet"><td>.*?</td><td><code>(.*?)</code>', content):
+            log.warning(f"{display}: the worked solution fails its check for {html.unescape(name)}")
+        # nbconvert's page template asks for MathJax and Mermaid from elsewhere; the
+        # notebooks use neither, and the site fetches nothing from another host.
+        content = _NOTEBOOK_SCRIPTS.sub("", content)
     if state is None:
         return content
     for fence in state.page.code_fences:
@@ -192,7 +242,8 @@ def _times_table(this_page, files) -> str:
         link = target.url_relative_to(this_page.file) if target else src
         rows.append(
             f'<tr><td><a href="{html.escape(link)}">{html.escape(src)}</a></td>'
-            f'<td>{stat["seconds"]:.2f}</td><td>{stat["peak_mib"]:.0f}</td>'
+            f'<td>{stat["seconds"]:.2f}</td>'
+            f'<td>{"kernel" if stat["peak_mib"] is None else format(stat["peak_mib"], ".0f")}</td>'
             f'<td>{"yes" if stat["cached"] else "no"}</td></tr>'
         )
     total = sum(stat["seconds"] for stat in STATS.values())

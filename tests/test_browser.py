@@ -26,9 +26,9 @@ from pagecheck.browser import (
     load,
 )
 from tests.conftest import SCREENSHOTS, build_small_site
-from tests.pages import DOCS, ROOT, nav_pages
+from tests.pages import DOCS, ROOT, site_pages
 
-PAGES = nav_pages()
+PAGES = site_pages()
 
 
 def _url_of(page) -> str:

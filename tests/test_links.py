@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlparse
 
 import yaml
 
-from tests.pages import DOCS, ROOT, nav_pages
+from tests.pages import DOCS, ROOT, site_pages
 
 
 class _Collector(HTMLParser):
@@ -85,7 +85,7 @@ def test_the_link_check_catches_a_broken_link_and_a_broken_anchor(tmp_path):
 
 def test_every_page_has_its_own_meta_description(built_site):
     descriptions = defaultdict(list)
-    for page in nav_pages():
+    for page in site_pages():
         rel = page.relative_to(DOCS).with_suffix("")
         html = built_site.site / ("index.html" if rel.name == "index" else rel / "index.html")
         description = _parse(html).meta.get("description", "")

@@ -1,0 +1,188 @@
+"""Exercise notebooks: one source, two versions.
+
+The source is the worked solution, ``docs/mlp/exercises/NAME.ipynb``, saved without outputs;
+the site renders it (mkdocs-jupyter runs it at build time). A code cell tagged ``answer``
+holds an answer. The exercise a learner downloads, ``docs/mlp/exercises/blank/NAME.ipynb``,
+is made from it here: each answer cell keeps its leading comment lines (the hint) and every
+name it assigns at top level becomes ``name = ...``; markdown cells tagged ``solution-only``
+are left out. The blank copies are committed (Colab opens them from the repository), and the
+build and the tests fail when one is out of date.
+
+    python -m pagecheck.notebooks          # write the blank copies  (make notebooks)
+    python -m pagecheck.notebooks --check  # exit 1 naming each stale copy
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+import re
+import sys
+from pathlib import Path
+from urllib.parse import urljoin
+
+ROOT = Path(__file__).resolve().parent.parent
+EXERCISES = ROOT / "docs" / "mlp" / "exercises"
+BLANK_DIR = "blank"
+ANSWER_TAG = "answer"
+SOLUTION_ONLY_TAG = "solution-only"
+BLANK_COMMENT = "  # your answer"
+
+
+class NotebookError(ValueError):
+    """A source notebook breaks the conventions above (names the file and cell)."""
+
+
+def sources(folder: Path = EXERCISES) -> list[Path]:
+    return sorted(folder.glob("*.ipynb"))
+
+
+def blank_path(source: Path) -> Path:
+    return source.parent / BLANK_DIR / source.name
+
+
+_SITE_URL = re.compile(r"^site_url:\s*(\S+)", re.M)
+_RELATIVE_LINK = re.compile(r"\]\((?![a-z]+:|#|/)([^)\s]+)\)")
+
+
+def site_url() -> str:
+    return _SITE_URL.search((ROOT / "mkdocs.yml").read_text(encoding="utf-8")).group(1)
+
+
+def page_url(source: Path) -> str:
+    """Where the site shows a notebook: docs/mlp/exercises/x.ipynb -> SITE/mlp/exercises/x/."""
+    docs = ROOT / "docs"
+    rel = source.relative_to(docs) if source.is_relative_to(docs) else Path(source.name)
+    return urljoin(site_url(), rel.with_suffix("").as_posix() + "/")
+
+
+def absolute_links(markdown: str, base: str) -> str:
+    """Relative links made absolute: the blank copy is read on Colab or on a laptop, where
+    the site's relative links lead nowhere."""
+    return _RELATIVE_LINK.sub(lambda m: f"]({urljoin(base, m.group(1))})", markdown)
+
+
+def description(source: Path) -> str:
+    """The page description of a notebook: its first paragraph after the title, as text."""
+    notebook = json.loads(source.read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            paragraphs = [p for p in text.split("\n\n") if p.strip() and not p.startswith("#")]
+            if paragraphs:
+                plain = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", " ".join(paragraphs[0].split()))
+                return plain.replace("*", "").replace("`", "")
+    return ""
+
+
+def _tags(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def blank_answer(code: str, where: str = "") -> str:
+    """Leading comments kept; each top-level assigned name, in order, set to ``...``."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as error:
+        raise NotebookError(f"{where}: the answer cell does not parse: {error}") from error
+    def assigned(target: ast.expr) -> list[str]:
+        """x -> x; x[i] and x.a -> x (an item of x is set); a, b -> a, b."""
+        if isinstance(target, ast.Name):
+            return [target.id]
+        if isinstance(target, (ast.Subscript, ast.Attribute, ast.Starred)):
+            return assigned(target.value)
+        if isinstance(target, (ast.Tuple, ast.List)):
+            return [name for element in target.elts for name in assigned(element)]
+        return []
+
+    names: list[str] = []
+    for statement in tree.body:
+        targets = []
+        if isinstance(statement, ast.Assign):
+            targets = statement.targets
+        elif isinstance(statement, (ast.AugAssign, ast.AnnAssign)):
+            targets = [statement.target]
+        for target in targets:
+            names += [name for name in assigned(target) if name not in names]
+    if not names:
+        raise NotebookError(f"{where}: an answer cell must assign at least one name")
+    hint = []
+    for line in code.splitlines():
+        if line.startswith("#"):
+            hint.append(line)
+        else:
+            break
+    return "\n".join(hint + [f"{name} = ...{BLANK_COMMENT}" for name in names])
+
+
+def exercise_of(notebook: dict, where: str = "", base_url: str | None = None) -> dict:
+    """The blank exercise made from a solution notebook (a new dict). With ``base_url``
+    (the solution's address on the site), relative links in markdown become absolute."""
+    out = copy.deepcopy(notebook)
+    cells = []
+    answers = 0
+    for index, cell in enumerate(out["cells"]):
+        if SOLUTION_ONLY_TAG in _tags(cell):
+            continue
+        if cell["cell_type"] == "markdown" and base_url:
+            text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            cell["source"] = absolute_links(text, base_url)
+        if cell["cell_type"] == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+            if ANSWER_TAG in _tags(cell):
+                answers += 1
+                code = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+                cell["source"] = blank_answer(code, f"{where} cell {index + 1}")
+        cells.append(cell)
+    if not answers:
+        raise NotebookError(f"{where}: no code cell is tagged '{ANSWER_TAG}'")
+    out["cells"] = cells
+    return out
+
+
+def render(notebook: dict) -> str:
+    """Notebook JSON as Jupyter writes it (one-space indent, trailing newline)."""
+    return json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def stale(folder: Path = EXERCISES) -> list[str]:
+    """One message per blank copy that is missing or differs from what its source gives."""
+    problems = []
+    for source in sources(folder):
+        rel = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source
+        target = blank_path(source)
+        want = render(exercise_of(json.loads(source.read_text(encoding="utf-8")), str(rel), page_url(source)))
+        if not target.exists() or target.read_text(encoding="utf-8") != want:
+            problems.append(
+                f"{target.relative_to(ROOT) if target.is_relative_to(ROOT) else target} is out of "
+                f"date with {rel}: run `make notebooks`"
+            )
+    return problems
+
+
+def write(folder: Path = EXERCISES) -> list[Path]:
+    written = []
+    for source in sources(folder):
+        target = blank_path(source)
+        target.parent.mkdir(exist_ok=True)
+        text = render(exercise_of(json.loads(source.read_text(encoding="utf-8")), source.name, page_url(source)))
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+            written.append(target)
+    return written
+
+
+def main(argv: list[str]) -> int:
+    if "--check" in argv:
+        problems = stale()
+        print("\n".join(problems) or "every blank exercise is up to date")
+        return 1 if problems else 0
+    for path in write():
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
