@@ -35,7 +35,7 @@ N_HIDDEN = 64  # hidden units (the training page uses 200)
 BATCH_SIZE = 32
 SEED = 2147483647  # the seeds' generator seed
 
-NAMES_SOURCE = "first names of the 1990 US Census, from the `names` package on PyPI"
+NAMES_SOURCE = "first names of the 1990 US Census, from the names package on PyPI"
 
 # The tensors of the forward pass, in the order it makes them.
 INTERMEDIATES = (
