@@ -37,6 +37,10 @@ class FenceOutput:
 
 
 def reset_random_state(seed: int = SEED) -> None:
+    """Seed every generator, and run torch on one thread: a float32 reduction split across
+    threads adds in another order, so a page's last bits (and its "exact" rows) would
+    depend on the machine's core count; and two test workers with a thread pool each
+    would fight over two cores."""
     random.seed(seed)
     try:
         import numpy as np
@@ -48,6 +52,7 @@ def reset_random_state(seed: int = SEED) -> None:
         import torch
 
         torch.manual_seed(seed)
+        torch.set_num_threads(1)
     except ImportError:  # pragma: no cover
         pass
 
