@@ -136,3 +136,18 @@ def compare_grads(
             + str(table)
         )
     return table
+
+
+def ulps_apart(a, b) -> torch.Tensor:
+    """How many float32 steps (units in the last place) separate a from b, entry by entry:
+    0 where they are equal, 1 where they are neighbouring float32 numbers.
+
+    Counted on the bit patterns: float32 numbers of one sign are ordered like their bits
+    read as integers, so mapping negative ones to minus their magnitude bits puts every
+    float32 on one integer line (+0.0 and -0.0 both at 0)."""
+
+    def on_the_line(x) -> torch.Tensor:
+        bits = torch.as_tensor(x).detach().to(torch.float32).contiguous().view(torch.int32).to(torch.int64)
+        return torch.where(bits < 0, -(bits & 0x7FFFFFFF), bits)
+
+    return (on_the_line(a) - on_the_line(b)).abs()

@@ -196,6 +196,20 @@ def batchnorm_statistics(p: Params, X: torch.Tensor) -> tuple[torch.Tensor, torc
 
 
 @torch.no_grad()
+def inference_logits(p: Params, X: torch.Tensor, bn_mean: torch.Tensor, bn_var: torch.Tensor) -> torch.Tensor:
+    """The network on contexts X [m, 3] -> logits [m, 27], BatchNorm with fixed statistics."""
+    hprebn = p.C[X].view(X.shape[0], -1) @ p.W1 + p.b1
+    hpreact = p.bngain * (hprebn - bn_mean) * (bn_var + 1e-5) ** -0.5 + p.bnbias
+    return torch.tanh(hpreact) @ p.W2 + p.b2
+
+
+@torch.no_grad()
+def evaluate(p: Params, X: torch.Tensor, Y: torch.Tensor, bn_mean: torch.Tensor, bn_var: torch.Tensor) -> float:
+    """Mean cross-entropy over a whole split, BatchNorm statistics fixed."""
+    return torch.nn.functional.cross_entropy(inference_logits(p, X, bn_mean, bn_var), Y).item()
+
+
+@torch.no_grad()
 def sample_names(p: Params, bn_mean: torch.Tensor, bn_var: torch.Tensor, count: int,
                  generator: torch.Generator) -> list[str]:
     """Names drawn one character at a time from the model (BatchNorm uses fixed statistics)."""
@@ -203,9 +217,8 @@ def sample_names(p: Params, bn_mean: torch.Tensor, bn_var: torch.Tensor, count: 
     for _ in range(count):
         context, word = [0] * BLOCK_SIZE, ""
         while True:
-            embcat = p.C[torch.tensor([context])].view(1, -1)
-            hpreact = p.bngain * (embcat @ p.W1 + p.b1 - bn_mean) * (bn_var + 1e-5) ** -0.5 + p.bnbias
-            probs = torch.softmax(torch.tanh(hpreact) @ p.W2 + p.b2, dim=1)
+            logits = inference_logits(p, torch.tensor([context]), bn_mean, bn_var)
+            probs = torch.softmax(logits, dim=1)
             ix = torch.multinomial(probs, 1, generator=generator).item()
             if ix == 0:
                 break

@@ -51,3 +51,17 @@ def test_the_table_reads_as_text_and_as_html():
     table = compare_grads({"a": (torch.tensor(1.0), torch.tensor(1.0))})
     assert "tensor" in str(table) and "scalar" in str(table)
     assert "<table>" in table._repr_html_()
+
+
+def test_ulps_apart_counts_float32_steps_across_zero_and_binades():
+    from snippets.compare import ulps_apart
+
+    one = torch.tensor(1.0)
+    up = torch.nextafter(one, torch.tensor(2.0))
+    down = torch.nextafter(one, torch.tensor(0.0))
+    assert ulps_apart(up, one).item() == 1 and ulps_apart(down, one).item() == 1
+    assert ulps_apart(up, down).item() == 2  # across the binade at 1.0
+    tiny = torch.nextafter(torch.tensor(0.0), one)  # the smallest positive float32
+    assert ulps_apart(tiny, -tiny).item() == 2 and ulps_apart(torch.tensor(-0.0), torch.tensor(0.0)).item() == 0
+    a = torch.tensor([3.0, -2.5, 7.0])
+    assert ulps_apart(a, a).tolist() == [0, 0, 0]
