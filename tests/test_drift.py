@@ -89,29 +89,63 @@ def test_altering_any_stated_number_fails_at_its_line(path):
     assert survivors == [], "altered numbers that the check did not catch:\n" + "\n".join(survivors)
 
 
-def _gradient_lines(path: Path) -> list[int]:
+def _balance(text: str) -> int:
+    return sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+
+
+def _gradient_statements(path: Path) -> list[tuple[int, int]]:
+    """(first line, last line) of every statement assigning to a grad_* name; a statement
+    continued over several lines (open brackets) runs to the line that closes them."""
     page = read_page(path)
     found = []
     for fence in page.code_fences:
-        for offset, line in enumerate(fence.code.split("\n")):
+        code_lines = fence.code.split("\n")
+        for offset, line in enumerate(code_lines):
             match = GRADIENT_LINE.match(line)
-            if match and match.group("rhs").count("(") == match.group("rhs").count(")"):
-                found.append(fence.code_line + offset)
+            if not match:
+                continue
+            depth, last = _balance(match.group("rhs")), offset
+            while depth > 0 and last + 1 < len(code_lines):
+                last += 1
+                depth += _balance(CODE_AND_COMMENT.match(code_lines[last]).group("code"))
+            found.append((fence.code_line + offset, fence.code_line + last))
     return found
+
+
+CODE_AND_COMMENT = re.compile(r"^(?P<code>[^#]*?)(?P<rest>\s*(?:#.*)?)$")
+
+
+def _perturbed(lines: list[str], first: int, last: int) -> list[str]:
+    """The statement's right-hand side becomes (rhs) * 1.5 + 0.37 (lines are 1-based)."""
+    altered = list(lines)
+    match = GRADIENT_LINE.match(lines[first - 1])
+    if first == last:
+        altered[first - 1] = f"{match.group('lhs')}({match.group('rhs')}) * 1.5 + 0.37{match.group('rest')}"
+        return altered
+    altered[first - 1] = f"{match.group('lhs')}({match.group('rhs')}{match.group('rest')}"
+    end = CODE_AND_COMMENT.match(lines[last - 1])
+    altered[last - 1] = f"{end.group('code')}) * 1.5 + 0.37{end.group('rest')}"
+    return altered
 
 
 @pytest.mark.parametrize("path", PAGES, ids=_rel)
 def test_altering_any_hand_written_gradient_line_fails(path):
     lines = path.read_text(encoding="utf-8").split("\n")
     survivors = []
-    for number in _gradient_lines(path):
-        match = GRADIENT_LINE.match(lines[number - 1])
-        altered_lines = list(lines)
-        altered_lines[number - 1] = f"{match.group('lhs')}({match.group('rhs')}) * 1.5 + 0.37{match.group('rest')}"
-        failures = PageRunner(read_page(path, "\n".join(altered_lines)), display_path=_rel(path)).run_all()
+    for first, last in _gradient_statements(path):
+        page = read_page(path, "\n".join(_perturbed(lines, first, last)))
+        # The perturbation lengthens the line; that must not be what fails the page.
+        page.problems[:] = [p for p in page.problems if not p.message.startswith("code line of")]
+        assert page.problems == [], f"{_rel(path)}:{first}: the perturbed page does not read: {page.problems}"
+        failures = PageRunner(page, display_path=_rel(path)).run_all()
         if not failures or not failures[0].startswith(f"{_rel(path)}:"):
-            survivors.append(f"{_rel(path)}:{number}: {lines[number - 1].strip()}")
+            survivors.append(f"{_rel(path)}:{first}: {lines[first - 1].strip()}")
     assert survivors == [], "altered gradient lines that the check did not catch:\n" + "\n".join(survivors)
+
+
+def test_a_statement_over_several_lines_is_perturbed_whole():
+    lines = ["    grad_x = f(a,", "             b)  # note", "print(grad_x)"]
+    assert _perturbed(lines, 1, 2)[:2] == ["    grad_x = (f(a,", "             b)) * 1.5 + 0.37  # note"]
 
 
 def test_the_test_run_itself_reports_an_altered_page_with_page_and_line(tmp_path):
