@@ -154,8 +154,9 @@ class Forward:
         return ((name, getattr(self, name)) for name in INTERMEDIATES)
 
 
-def forward(p: Params, Xb: torch.Tensor, Yb: torch.Tensor) -> Forward:
-    """The forward pass, one intermediate per line; under autograd each keeps its .grad."""
+def forward(p: Params, Xb: torch.Tensor, Yb: torch.Tensor, retain_grads: bool = True) -> Forward:
+    """The forward pass, one intermediate per line; under autograd each keeps its .grad
+    (unless ``retain_grads=False``: then backward frees them, as in plain training code)."""
     # --8<-- [start:forward]
     n = Xb.shape[0]                               # 32 examples
     emb = p.C[Xb]                                 # [n, 3, 10]
@@ -183,7 +184,7 @@ def forward(p: Params, Xb: torch.Tensor, Yb: torch.Tensor) -> Forward:
     # --8<-- [end:forward]
     fw = Forward(**{name: value for name, value in locals().items() if name in INTERMEDIATES})
     for name, tensor in fw.items():
-        if tensor.requires_grad:
+        if retain_grads and tensor.requires_grad:
             tensor.retain_grad()
     return fw
 
