@@ -1,0 +1,90 @@
+"""What autograd keeps, measured with saved-tensor hooks, against the accounting written by
+hand from the derivatives (``snippets.saved.mlp_saved_by_hand``): the same tensors, in the
+same order, the same bytes, for every batch size the page plots."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from snippets.makemore import SEED, forward, init_params, load_words, sample_batch, splits
+from snippets.saved import Kept, SavedLog, distinct_bytes, mlp_saved_by_hand, total_bytes
+
+BATCH_SIZES = [32 * 2**i for i in range(8)]  # 32 ... 4096, as on the page
+
+
+@pytest.fixture(scope="module")
+def train():
+    (Xtr, Ytr), _, _ = splits(load_words())
+    return Xtr, Ytr
+
+
+def measured(params, Xb, Yb, retain_grads=True):
+    with SavedLog() as log:
+        fw = forward(params, Xb, Yb, retain_grads=retain_grads)
+    log.label({"Xb": Xb, "Yb": Yb, **dict(fw.items()), **dict(params.items())})
+    return fw, log
+
+
+@pytest.mark.parametrize("n_hidden", [64, 200])
+@pytest.mark.parametrize("n", BATCH_SIZES)
+def test_hooks_and_hand_agree_on_every_save(train, n, n_hidden):
+    Xb, Yb = sample_batch(*train, batch_size=n, generator=torch.Generator().manual_seed(SEED))
+    _, log = measured(init_params(n_hidden=n_hidden), Xb, Yb)
+    by_hand = mlp_saved_by_hand(n, n_hidden=n_hidden)
+    assert [(s.name, s.shape, s.dtype) for s in log.saved] == [(s.name, s.shape, s.dtype) for s in by_hand]
+    assert log.total_bytes == total_bytes(by_hand)
+    assert log.distinct_bytes == distinct_bytes(by_hand)
+
+
+def test_bytes_grow_linearly_with_the_batch(train):
+    """Independent of the hand list: the hooks' memory is an affine function of n whose slope
+    is the bytes of one example's row in every saved activation."""
+    memory = {}
+    for n in (32, 64, 4096):
+        Xb, Yb = sample_batch(*train, batch_size=n, generator=torch.Generator().manual_seed(SEED))
+        memory[n] = measured(init_params(), Xb, Yb)[1].distinct_bytes
+    slope = (memory[64] - memory[32]) / 32
+    assert memory[4096] == memory[32] + slope * (4096 - 32)
+    # one example: embcat 30, bndiff/bnraw/h 3 x 64, counts/probs 2 x 27, counts_sum(_inv) 2
+    # float32 numbers; Xb 3, the max's index, range(n) and Yb as int64
+    assert slope == 4 * (30 + 3 * 64 + 2 * 27 + 2) + 8 * (3 + 1 + 1 + 1)
+
+
+def test_retain_grad_saves_nothing_more_but_keeps_every_gradient(train):
+    Xb, Yb = sample_batch(*train, generator=torch.Generator().manual_seed(SEED))
+    fw, log = measured(init_params(), Xb, Yb, retain_grads=True)
+    plain_fw, plain_log = measured(init_params(), Xb, Yb, retain_grads=False)
+    assert [(s.name, s.shape) for s in log.saved] == [(s.name, s.shape) for s in plain_log.saved]
+    fw.loss.backward()
+    plain_fw.loss.backward()
+    assert all(t.retains_grad and t.grad is not None for _, t in fw.items() if t.requires_grad)
+    assert not any(t.retains_grad for _, t in plain_fw.items())
+
+
+def test_autograd_reads_and_drops_each_save_once_node_by_node(train):
+    Xb, Yb = sample_batch(*train, generator=torch.Generator().manual_seed(SEED))
+    fw, log = measured(init_params(), Xb, Yb)
+    assert log.events == []  # nothing read or dropped before backward
+    fw.loss.backward()
+    every = list(range(len(log.saved)))
+    assert sorted(i for kind, i in log.events if kind == "read") == every
+    assert sorted(i for kind, i in log.events if kind == "freed") == every
+    held = log.held_during_backward()
+    assert held[0] == log.distinct_bytes and held[-1] == 0
+    assert all(later <= earlier for earlier, later in zip(held, held[1:]))
+
+
+def test_retain_graph_keeps_the_saves():
+    x = torch.randn(3, requires_grad=True)
+    with SavedLog() as log:
+        y = (x.tanh() * x).sum()
+    y.backward(retain_graph=True)
+    assert not any(kind == "freed" for kind, _ in log.events)
+
+
+def test_kept_counts_bytes_and_lets_go():
+    kept = Kept({"a": torch.zeros(4, 2), "i": torch.zeros(3, dtype=torch.int64)})
+    assert kept.nbytes == 4 * 2 * 4 + 3 * 8
+    kept.last_use("a")
+    assert kept.freed == ["a"] and kept.held == [56, 24] and "a" not in kept
