@@ -17,9 +17,17 @@ from typing import Mapping
 
 import torch
 
-# torch.allclose's defaults: |manual - autograd| <= atol + rtol * |autograd|.
+# The site's tolerances, in one place ("Why the bits differ" explains each).
+# Pages, float32: torch.allclose's defaults, |manual - autograd| <= atol + rtol * |autograd|.
 RTOL = 1e-5
 ATOL = 1e-8
+# The rules' proofs in tests/test_rules.py, float64, where a step is 2**29 times finer.
+FLOAT64 = {"rtol": 1e-12, "atol": 1e-12}
+# A rule that only moves numbers (max's one-hot) must be exact.
+EXACT = {"rtol": 0.0, "atol": 0.0}
+# Against finite differences (torch.autograd.gradcheck, float64): a nudge of eps is only
+# first-order accurate, hence the wider tolerance.
+GRADCHECK = {"eps": 1e-6, "atol": 1e-5, "rtol": 1e-4}
 
 
 class GradientMismatch(AssertionError):

@@ -21,11 +21,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snippets import rules
+from snippets.compare import EXACT, FLOAT64, GRADCHECK
 
 settings.register_profile("rules", max_examples=30, deadline=None, derandomize=True, database=None, print_blob=True)
 settings.load_profile("rules")
 
-F64 = dict(rtol=1e-12, atol=1e-12)
+F64 = FLOAT64
 
 sizes = st.integers(1, 5)
 shapes = st.lists(sizes, min_size=1, max_size=4).map(tuple)
@@ -70,7 +71,7 @@ def _gradcheck(forward, backward, *inputs):
             return backward(grad, *ctx.saved_tensors)
 
     leaves = [t.detach().clone().requires_grad_(True) for t in inputs]
-    return torch.autograd.gradcheck(Rule.apply, leaves, eps=1e-6, atol=1e-5, rtol=1e-4)
+    return torch.autograd.gradcheck(Rule.apply, leaves, **GRADCHECK)
 
 
 # ---------------------------------------------------------------- broadcasting
@@ -177,7 +178,7 @@ def test_max_sends_the_gradient_to_the_winner_only(shape, data, keepdim):
     x = _rand(shape, seed=19)  # continuous draws: no ties
     g = _rand(x.amax(dim, keepdim=keepdim).shape, seed=20)
     (dx,) = _grad_of(lambda t: t.max(dim, keepdim=keepdim).values, x, upstream=g)
-    torch.testing.assert_close(rules.max_backward(g, x, dim, keepdim), dx, rtol=0, atol=0)
+    torch.testing.assert_close(rules.max_backward(g, x, dim, keepdim), dx, **EXACT)
 
 
 @given(sizes, sizes)
