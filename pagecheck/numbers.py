@@ -19,6 +19,13 @@ from typing import Any
 # float32 has a 24-bit significand: about 6e-8 relative error per rounding.
 FRACTION_RTOL = 1e-6
 
+
+def fraction_tolerance(expected: float) -> float:
+    """How far a value may be from an exactly typed number (1/3, 2^{-17}): relative, so that
+    a small number is held to its own digits (a fixed 1e-6 would let 2^{-23} be anything
+    below 1e-6); a typed zero must be zero up to float rounding."""
+    return FRACTION_RTOL * abs(expected) if expected else 1e-300
+
 _MINUS = "[-\u2212]"
 _INT = r"\d{1,3}(?:(?:,|\{,\}|\\,)\d{3})+(?!\d)|\d+"
 _NUMBER_RE = re.compile(
@@ -67,7 +74,7 @@ def parse_number(text: str) -> TypedNumber:
             raise TypedValueError(f"division by zero in {text!r}")
         exact = Fraction(sign * num, den)
         value = float(exact)
-        return TypedNumber(text.strip(), value, FRACTION_RTOL * max(1.0, abs(value)), exact)
+        return TypedNumber(text.strip(), value, fraction_tolerance(value), exact)
     digits = re.sub(r"\{,\}|\\,|,", "", match.group("int"))
     frac = match.group("frac") or ""
     exp_text = match.group("exp") or match.group("texexp")

@@ -326,7 +326,7 @@ def _compare_arithmetic(typed: str, value: Any) -> str | None:
     actual, _ = numbers.to_floats(value)
     if len(actual) != 1:
         return f"{typed!r} is one number but the value has {len(actual)}"
-    if abs(actual[0] - expected) <= numbers.FRACTION_RTOL * max(1.0, abs(expected)):
+    if abs(actual[0] - expected) <= numbers.fraction_tolerance(expected):
         return None
     return f"{typed!r} is {expected!r} but the value is {actual[0]!r}"
 

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from pagecheck.numbers import TypedValueError, compare, parse_number, parse_typed
+from pagecheck.runner import compare_claim
 
 
 @pytest.mark.parametrize(
@@ -64,3 +65,13 @@ def test_compare_checks_every_element_and_the_count():
 
 def test_nan_never_matches():
     assert compare("0", float("nan")) is not None
+
+
+def test_a_small_exact_number_is_held_to_its_own_digits():
+    """Exactly typed numbers (fractions, LaTeX arithmetic) are compared relative to their size:
+    a fixed allowance of 1e-6 would let 2^{-23} (1.2e-7) stand for any value below 1e-6."""
+    tiny = parse_number(r"1/8388608")  # 2^-23
+    assert tiny.matches(2.0**-23) and not tiny.matches(2.0**-22) and not tiny.matches(0.0)
+    assert compare_claim(r"2^{-23}", 2.0**-23) is None
+    assert compare_claim(r"2^{-23}", 2.0**-22) is not None
+    assert compare_claim(r"2^{-17}", 2.0**-17 * (1 + 1e-7)) is None  # float32 rounding passes
