@@ -25,8 +25,9 @@ ATOL = 1e-8
 FLOAT64 = {"rtol": 1e-12, "atol": 1e-12}
 # A rule that only moves numbers (max's one-hot) must be exact.
 EXACT = {"rtol": 0.0, "atol": 0.0}
-# Against finite differences (torch.autograd.gradcheck, float64): a nudge of eps is only
-# first-order accurate, hence the wider tolerance.
+# Against finite differences (torch.autograd.gradcheck, float64, central differences):
+# their truncation error (of order eps**2) and rounding error (about float64's epsilon
+# times |f| / eps) need a wider tolerance; rtol is stricter than gradcheck's default 1e-3.
 GRADCHECK = {"eps": 1e-6, "atol": 1e-5, "rtol": 1e-4}
 
 
