@@ -11,11 +11,12 @@ as text.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import Mapping
 
 import torch
+
+from snippets.tables import html_table, text_table
 
 # The site's tolerances, in one place ("Why the bits differ" explains each).
 # Pages, float32: torch.allclose's defaults, |manual - autograd| <= atol + rtol * |autograd|.
@@ -84,29 +85,16 @@ class ComparisonTable(list):
         )
 
     def __str__(self) -> str:
-        rows = [self.columns] + [self._cells(r) for r in self]
-        widths = [max(len(r[i]) for r in rows) for i in range(len(self.columns))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        return "\n".join(lines)
+        return text_table(self.columns, [self._cells(r) for r in self])
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
-        body = []
-        for row in self:
-            cells = self._cells(row)
-            css = "exact" if row.exact else ("close" if row.close else "mismatch")
-            tds = "".join(
-                f"<td><code>{html.escape(cells[0])}</code></td>" if i == 0 else f"<td>{html.escape(c)}</td>"
-                for i, c in enumerate(cells)
-            )
-            body.append(f'<tr class="compare-{css}">{tds}</tr>')
-        return (
-            '<div class="compare-table"><table>'
-            f"<caption>{html.escape(self.caption)}</caption>"
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+        return html_table(
+            self.columns,
+            [self._cells(r) for r in self],
+            self.caption,
+            ["compare-" + ("exact" if r.exact else "close" if r.close else "mismatch") for r in self],
         )
 
     @property

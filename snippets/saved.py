@@ -24,7 +24,7 @@ from typing import Iterable, Mapping
 
 import torch
 
-from snippets.makemore import BLOCK_SIZE, N_EMBD, N_HIDDEN, VOCAB_SIZE
+from snippets.makemore import BLOCK_SIZE, N_EMBD, N_HIDDEN, VOCAB_SIZE, forward
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,15 @@ class SavedLog:
             else:
                 held.append(held[-1])
         return held
+
+
+def saves_of_forward(params, Xb: torch.Tensor, Yb: torch.Tensor, retain_grads: bool = True):
+    """The MLP's forward pass (snippets.makemore.forward) under the hooks, every save named
+    after the tensor it is: returns (the forward pass's tensors, the log)."""
+    with SavedLog() as log:
+        fw = forward(params, Xb, Yb, retain_grads=retain_grads)
+    log.label({"Xb": Xb, "Yb": Yb, **dict(fw.items()), **dict(params.items())})
+    return fw, log
 
 
 # --8<-- [start:by-hand]

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from snippets.makemore import SEED, forward, init_params, load_words, sample_batch, splits
-from snippets.saved import Kept, SavedLog, distinct_bytes, mlp_saved_by_hand, total_bytes
+from snippets.makemore import SEED, init_params, load_words, sample_batch, splits
+from snippets.saved import Kept, SavedLog, distinct_bytes, mlp_saved_by_hand, saves_of_forward, total_bytes
 
 BATCH_SIZES = [32 * 2**i for i in range(8)]  # 32 ... 4096, as on the page
 
@@ -17,13 +17,6 @@ BATCH_SIZES = [32 * 2**i for i in range(8)]  # 32 ... 4096, as on the page
 def train():
     (Xtr, Ytr), _, _ = splits(load_words())
     return Xtr, Ytr
-
-
-def measured(params, Xb, Yb, retain_grads=True):
-    with SavedLog() as log:
-        fw = forward(params, Xb, Yb, retain_grads=retain_grads)
-    log.label({"Xb": Xb, "Yb": Yb, **dict(fw.items()), **dict(params.items())})
-    return fw, log
 
 
 def _tensors(saves):
@@ -35,7 +28,7 @@ def _tensors(saves):
 @pytest.mark.parametrize("n", BATCH_SIZES)
 def test_hooks_and_hand_agree_on_every_save(train, n, n_hidden, n_embd):
     Xb, Yb = sample_batch(*train, batch_size=n, generator=torch.Generator().manual_seed(SEED))
-    _, log = measured(init_params(n_hidden=n_hidden, n_embd=n_embd), Xb, Yb)
+    _, log = saves_of_forward(init_params(n_hidden=n_hidden, n_embd=n_embd), Xb, Yb)
     by_hand = mlp_saved_by_hand(n, n_hidden=n_hidden, n_embd=n_embd)
     assert _tensors(log.saved) == _tensors(by_hand)
     assert log.total_bytes == total_bytes(by_hand)
@@ -48,7 +41,7 @@ def test_bytes_grow_linearly_with_the_batch(train):
     memory = {}
     for n in (32, 64, 4096):
         Xb, Yb = sample_batch(*train, batch_size=n, generator=torch.Generator().manual_seed(SEED))
-        memory[n] = measured(init_params(), Xb, Yb)[1].distinct_bytes
+        memory[n] = saves_of_forward(init_params(), Xb, Yb)[1].distinct_bytes
     slope = (memory[64] - memory[32]) / 32
     assert memory[4096] == memory[32] + slope * (4096 - 32)
     # one example: embcat 30, bndiff/bnraw/h 3 x 64, counts/probs 2 x 27, counts_sum(_inv) 2
@@ -58,8 +51,8 @@ def test_bytes_grow_linearly_with_the_batch(train):
 
 def test_retain_grad_saves_nothing_more_but_keeps_every_gradient(train):
     Xb, Yb = sample_batch(*train, generator=torch.Generator().manual_seed(SEED))
-    fw, log = measured(init_params(), Xb, Yb, retain_grads=True)
-    plain_fw, plain_log = measured(init_params(), Xb, Yb, retain_grads=False)
+    fw, log = saves_of_forward(init_params(), Xb, Yb, retain_grads=True)
+    plain_fw, plain_log = saves_of_forward(init_params(), Xb, Yb, retain_grads=False)
     assert [(s.name, s.shape) for s in log.saved] == [(s.name, s.shape) for s in plain_log.saved]
     fw.loss.backward()
     plain_fw.loss.backward()
@@ -71,7 +64,7 @@ def test_retain_grad_saves_nothing_more_but_keeps_every_gradient(train):
 
 def test_autograd_reads_and_drops_each_save_once_node_by_node(train):
     Xb, Yb = sample_batch(*train, generator=torch.Generator().manual_seed(SEED))
-    fw, log = measured(init_params(), Xb, Yb)
+    fw, log = saves_of_forward(init_params(), Xb, Yb)
     assert log.events == []  # nothing read or dropped before backward
     fw.loss.backward()
     every = list(range(len(log.saved)))
