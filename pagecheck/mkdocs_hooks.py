@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # the hooks are loaded by path: make the project importable
     sys.path.insert(0, str(ROOT))
 
-from markdown_exec import base_format, markdown_config  # noqa: E402
+from markdown_exec import base_format, code_block, markdown_config  # noqa: E402
 from markdown_exec import MarkdownConverter  # noqa: E402
 
 from pagecheck import cache, notebooks  # noqa: E402
@@ -296,13 +296,15 @@ def validator(language: str, inputs: dict, options: dict, attrs: dict, md) -> bo
     inputs.pop("continuation", None)
     exec_value = inputs.pop("exec", "no").lower() not in {"", "no", "off", "false", "0"}
     for key in list(inputs):
-        if key not in {"source", "title", "tabs"}:
+        if key not in {"source", "title", "tabs", "fold"}:
             inputs.pop(key)
     if not exec_value:
         return False
     source = inputs.pop("source", "above")
     options["pagecheck_index"] = int(tag) if tag is not None else None
     options["source"] = "" if source in {"off", "none", "no", ""} else source
+    # fold="Plotting code": the code folds away under that summary; its output stays in view.
+    options["fold"] = inputs.pop("fold", "").strip()
     options["extra"] = {k: v for k, v in inputs.items() if k == "title"}
     return True
 
@@ -371,6 +373,7 @@ def formatter(src: str, language: str, css_class: str, options: dict, md, **kwar
 
     # pymdownx.superfences swallows a formatter's exceptions and leaves the fence as it was:
     # nothing may escape from here unreported.
+    fold = options.get("fold", "")
     try:
         rendered = base_format(
             language="python",
@@ -378,11 +381,13 @@ def formatter(src: str, language: str, css_class: str, options: dict, md, **kwar
             code=src,
             md=md,
             html=True,
-            source=options["source"],
+            source="" if fold else options["source"],
             result="",
             extra=options.get("extra", {}),
             id=f"{state.runner.display_path}:{fence.start_line}",
         )
+        if fold:
+            rendered = _folded_source(src, fold, md) + str(rendered)
         # The browser tests check that each fence shows as many outputs as it produced.
         return (
             f'<div class="pagecheck-fence" data-source="{state.runner.where(fence.start_line)}" '
@@ -393,6 +398,16 @@ def formatter(src: str, language: str, css_class: str, options: dict, md, **kwar
         message = f"{state.runner.where(fence.start_line)}: could not render this fence: {error!r}"
         log.warning(message)
         return _error_block(message)
+
+
+def _folded_source(src: str, summary: str, md) -> str:
+    """The fence's code in a closed <details> block (Material styles it as a collapsible
+    note): it ran, and is there to read, without pushing the derivation out of view."""
+    code = MarkdownConverter(md).convert(code_block("python", src))
+    return (
+        f'<details class="note pagecheck-source"><summary>{html.escape(summary)}</summary>'
+        f"{code}</details>"
+    )
 
 
 def _report(failures: list[str]) -> None:
