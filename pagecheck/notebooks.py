@@ -3,10 +3,11 @@
 The source is the worked solution, ``docs/mlp/exercises/NAME.ipynb``, saved without outputs;
 the site renders it (mkdocs-jupyter runs it at build time). A code cell tagged ``answer``
 holds an answer. The exercise a learner downloads, ``docs/mlp/exercises/blank/NAME.ipynb``,
-is made from it here: each answer cell keeps its leading comment lines (the hint) and every
-name it assigns at top level becomes ``name = ...``; markdown cells tagged ``solution-only``
-are left out. The blank copies are committed (Colab opens them from the repository), and the
-build and the tests fail when one is out of date.
+is made from it here: each answer cell keeps its leading comment lines (what to assign, and
+its shape) and every name it assigns at top level becomes ``name = ...``; markdown cells
+tagged ``solution-only`` are left out. The hints live in markdown cells, folded in
+``<details>`` blocks, and are kept as they are. The blank copies are committed (Colab opens
+them from the repository), and the build and the tests fail when one is out of date.
 
     python -m pagecheck.notebooks          # write the blank copies  (make notebooks)
     python -m pagecheck.notebooks --check  # exit 1 naming each stale copy

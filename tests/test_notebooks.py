@@ -1,6 +1,7 @@
 """The exercise notebooks: the worked solution passes every check, the blank exercise runs
 from top to bottom and says "not yet" for each blank (no traceback), the blank copies are
-made from the solutions, and the checks read well on a wrong answer.
+made from the solutions, keep a folded hint above every answer and show no piece of an
+answer outside one, and the checks read well on a wrong answer.
 
 The notebooks' code is plain Python (no magics), so it runs here in-process, cell by cell,
 and each check cell's value (a Report) is inspected directly. The build runs the solutions
@@ -10,7 +11,9 @@ in a Jupyter kernel too (mkdocs-jupyter), and fails if a solution's check says "
 from __future__ import annotations
 
 import ast
+import inspect
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ import torch
 
 from pagecheck import notebooks
 from snippets.exercise import Report, check, verdict
+from snippets.makemore import forward
 from tests.pages import ROOT, nav_notebooks
 
 SOLUTIONS = notebooks.sources()
@@ -27,11 +31,20 @@ def _rel(path: Path) -> str:
     return str(path.relative_to(ROOT))
 
 
-def run_cells(notebook: dict, where: str) -> list[tuple[int, object]]:
-    """Run the code cells in one namespace; return (cell number, value of its last
-    expression) for every cell that ends in an expression. A cell that raises fails here,
-    naming the notebook and cell."""
-    namespace: dict = {"__name__": "__main__"}
+def _source(cell: dict) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def _is_answer(cell: dict) -> bool:
+    return notebooks.ANSWER_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def run_cells(notebook: dict, where: str, namespace: dict | None = None) -> list[tuple[int, object]]:
+    """Run the code cells in one namespace (``namespace``, if given, is filled in); return
+    (cell number, value of its last expression) for every cell that ends in an expression.
+    A cell that raises fails here, naming the notebook and cell."""
+    namespace = {} if namespace is None else namespace
+    namespace["__name__"] = "__main__"
     values = []
     for number, cell in enumerate(notebook["cells"], 1):
         if cell["cell_type"] != "code":
@@ -70,12 +83,25 @@ def test_the_blank_exercises_are_made_from_the_solutions():
 
 @pytest.mark.parametrize("source", SOLUTIONS, ids=_rel)
 def test_the_worked_solution_passes_every_check(source):
-    reports = _reports(run_cells(json.loads(source.read_text(encoding="utf-8")), _rel(source)))
+    solution = json.loads(source.read_text(encoding="utf-8"))
+    namespace: dict = {}
+    reports = _reports(run_cells(solution, _rel(source), namespace))
     assert reports, f"{_rel(source)} has no check cell"
     for number, report in reports:
         assert report.all_correct, f"{_rel(source)} cell {number}:\n{report}"
     # The last check covers every gradient of the network.
     assert len(reports[-1][1]) == max(len(r) for _, r in reports)
+    # What the blank keeps of an answer cell, its leading comment, is the task and no more:
+    # one line per name it assigns, with the shape the solution gives that name.
+    for number, cell in enumerate(solution["cells"], 1):
+        if cell["cell_type"] == "code" and _is_answer(cell):
+            blank = notebooks.blank_answer(_source(cell)).splitlines()
+            names = [line.split(" = ")[0] for line in blank if line.endswith(notebooks.BLANK_COMMENT)]
+            kept = [line for line in blank if line.startswith("#")]
+            assert kept == [f"# {name}: {list(namespace[name].shape)}" for name in names], (
+                f"{_rel(source)} cell {number}: the comment an answer cell keeps should be "
+                "'# name: [shape]' for each name it assigns, and nothing else"
+            )
 
 
 @pytest.mark.parametrize("source", SOLUTIONS, ids=_rel)
@@ -134,3 +160,167 @@ def test_the_blank_copy_links_to_the_site_not_to_a_relative_path():
     text = notebooks.absolute_links("See [the page](../../every-intermediate/) and [x](https://a.b/).",
                                     "https://example.org/mlp/exercises/every-intermediate/")
     assert text == "See [the page](https://example.org/mlp/every-intermediate/) and [x](https://a.b/)."
+
+
+# What a blank copy may show and what it may not. A hint is a <details> block in a markdown
+# cell: folded, the reader opens it on purpose. Outside the hints, no piece of an answer may
+# appear: no expression an answer computes, unless the forward pass already has it (the
+# forward pass is the question, not the answer).
+
+_HINT = re.compile(r"<details(?![^>]*\bopen\b)[^>]*>.*?</details>", re.S | re.I)  # folded
+_FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.S | re.M)
+_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+class _PlainNames(ast.NodeTransformer):
+    """p.W2 -> W2: the forward pass reads the parameters from p; the notebooks name them."""
+
+    def visit_Attribute(self, node):
+        if isinstance(node.value, ast.Name) and node.value.id == "p":
+            return ast.copy_location(ast.Name(node.attr, ast.Load()), node)
+        return self.generic_visit(node)
+
+
+def _expressions(code: str) -> set[str]:
+    """Every expression in a piece of code, as ast.unparse writes it (spacing and redundant
+    parentheses do not matter); text that is not Python gives none."""
+    try:
+        tree = _PlainNames().visit(ast.parse(code))
+    except SyntaxError:
+        return set()
+    return {ast.unparse(node) for node in ast.walk(tree) if isinstance(node, ast.expr)}
+
+
+FORWARD = _expressions(inspect.getsource(forward))
+
+
+def _shown_code(notebook: dict) -> list[tuple[int, set[str]]]:
+    """(cell number, the expressions in it) for the code a reader sees without opening a
+    hint: code cells, and the fenced blocks and inline code of markdown cells."""
+    shown = []
+    for number, cell in enumerate(notebook["cells"], 1):
+        text = _source(cell)
+        if cell["cell_type"] == "code":
+            shown.append((number, _expressions(text)))
+        elif cell["cell_type"] == "markdown":
+            text = _HINT.sub("", text)
+            found = set()
+            for block in _FENCE.findall(text):
+                found |= _expressions(block)
+            for span in _SPAN.findall(_FENCE.sub("", text)):
+                found |= _expressions(span)
+            shown.append((number, found))
+    return shown
+
+
+def answer_pieces(code: str, modules: set[str]) -> set[str]:
+    """The pieces of an answer cell's code that give it away: every expression its lines
+    compute (the right-hand sides of its assignments, and the arguments of a statement
+    such as grad_C.index_add_(...)), except bare names and constants, the method name of a
+    call on a tensor (x.sum says nothing; x.sum(0) does), and what the forward pass
+    already computes. A function of a module (F.softmax) is a piece: naming it is a hint."""
+    pieces = set()
+    for statement in ast.walk(_PlainNames().visit(ast.parse(code))):
+        if not isinstance(statement, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr)):
+            continue
+        if statement.value is None:
+            continue
+        methods = {id(node.func) for node in ast.walk(statement.value) if isinstance(node, ast.Call)}
+        for node in ast.walk(statement.value):
+            if not isinstance(node, ast.expr) or isinstance(node, (ast.Name, ast.Constant)):
+                continue
+            if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+                continue
+            if isinstance(node, ast.Attribute) and id(node) in methods:
+                root = node
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                if not (isinstance(root, ast.Name) and root.id in modules):
+                    continue
+            text = ast.unparse(node)
+            if text not in FORWARD:
+                pieces.add(text)
+    return pieces
+
+
+def _modules(notebook: dict) -> set[str]:
+    """The names a notebook's imports bind (torch, F, ...)."""
+    names = set()
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code" and not _is_answer(cell):
+            for node in ast.walk(ast.parse(_source(cell))):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    return names
+
+
+def giveaways(solution: dict, blank: dict) -> list[str]:
+    """One line per piece of an answer that the blank copy shows outside a hint."""
+    modules = _modules(solution)
+    shown = _shown_code(blank)
+    found = []
+    for number, cell in enumerate(solution["cells"], 1):
+        if cell["cell_type"] == "code" and _is_answer(cell):
+            for piece in sorted(answer_pieces(_source(cell), modules)):
+                found += [f"`{piece}` (from the answer in cell {number}) is shown in blank cell {where}"
+                          for where, expressions in shown if piece in expressions]
+    return found
+
+
+@pytest.mark.parametrize("source", SOLUTIONS, ids=_rel)
+def test_the_blank_exercise_keeps_a_hint_for_every_answer(source):
+    """The hints are the point of the blank copy: every one of the solution's is there, and
+    every answer cell has at least one above it, after the previous answer cell."""
+    solution = json.loads(source.read_text(encoding="utf-8"))
+    blank = json.loads(notebooks.blank_path(source).read_text(encoding="utf-8"))
+
+    def hints(notebook):
+        return [len(_HINT.findall(_source(c))) for c in notebook["cells"] if c["cell_type"] == "markdown"
+                and notebooks.SOLUTION_ONLY_TAG not in c.get("metadata", {}).get("tags", [])]
+
+    assert sum(hints(solution)) > 0, f"{_rel(source)} has no hint (a <details> block in a markdown cell)"
+    assert sum(hints(blank)) == sum(hints(solution)), f"the blank copy of {_rel(source)} lost hints"
+    waiting = 0
+    for number, cell in enumerate(blank["cells"], 1):
+        if cell["cell_type"] == "markdown":
+            waiting += len(_HINT.findall(_source(cell)))
+        elif _is_answer(cell):
+            assert waiting, f"{_rel(source)}: blank cell {number} is an answer with no hint above it"
+            waiting = 0
+
+
+@pytest.mark.parametrize("source", SOLUTIONS, ids=_rel)
+def test_the_blank_exercise_does_not_give_the_answers_away(source):
+    solution = json.loads(source.read_text(encoding="utf-8"))
+    blank = json.loads(notebooks.blank_path(source).read_text(encoding="utf-8"))
+    found = giveaways(solution, blank)
+    assert not found, f"{_rel(source)}: the blank copy shows answers outside a hint:\n" + "\n".join(found)
+
+
+def test_a_piece_of_an_answer_is_found_wherever_the_blank_shows_it():
+    answer = "# grad_h: [32, 64]\ngrad_h = grad_logits @ W2.T\ngrad_p = F.softmax(logits, 1) * n\n"
+    solution = {"cells": [
+        {"cell_type": "code", "metadata": {}, "source": "import torch.nn.functional as F\n"},
+        {"cell_type": "code", "metadata": {"tags": ["answer"]}, "source": answer},
+    ]}
+    assert answer_pieces(answer, {"F"}) == {
+        "grad_logits @ W2.T", "W2.T", "F.softmax(logits, 1)", "F.softmax", "F.softmax(logits, 1) * n"}
+
+    def blank_with(markdown: str) -> dict:
+        return {"cells": [{"cell_type": "markdown", "metadata": {}, "source": markdown},
+                          {"cell_type": "code", "metadata": {}, "source": "grad_h = ...  # your answer"}]}
+
+    assert giveaways(solution, blank_with("Use `F.softmax`.")) == [
+        "`F.softmax` (from the answer in cell 2) is shown in blank cell 1"]
+    assert giveaways(solution, blank_with("```python\nx = grad_logits  @  (W2.T)\n```")) != []
+    assert giveaways(solution, blank_with("<details open><summary>Hint</summary>\n\n`W2.T`\n\n</details>")) != []
+    in_code = blank_with("A check:")
+    in_code["cells"].append({"cell_type": "code", "metadata": {}, "source": "print(h.T)"})
+    assert giveaways(solution, in_code) == []  # h.T belongs to no answer here
+    in_code["cells"][-1]["source"] = "print((grad_logits @ W2.T).shape)"
+    assert giveaways(solution, in_code) == [
+        "`W2.T` (from the answer in cell 2) is shown in blank cell 3",
+        "`grad_logits @ W2.T` (from the answer in cell 2) is shown in blank cell 3"]
+    # Folded in a hint, or only the forward pass (logits = h @ W2 + b2): not a giveaway.
+    assert giveaways(solution, blank_with("<details><summary>Hint 3</summary>\n\n`W2.T`\n\n</details>")) == []
+    assert giveaways(solution, blank_with("`logits = h @ W2 + b2`, then `grad_logits.sum(1)`")) == []
