@@ -23,8 +23,9 @@ intermediates before ``backward()``) unless given in ``grads``.
 
 The SVG is static and self-contained. Its colours are CSS variables of Material for MkDocs
 with fallbacks, so it follows the site's light and dark palettes and still reads in a
-notebook. Layout: boxes and circles in layers, by longest path from the inputs (a parameter
-or constant sits just before its first use); left to right when that fits the page's
+notebook. Layout: boxes and circles in layers, by longest path from the inputs, then each
+moved down to just before its first consumer (a parameter or constant, and a line that
+starts from one, sits next to where it is used); left to right when that fits the page's
 column, else top to bottom. Within a layer, the order follows the mean position of the
 neighbours (operands in the order the code has them: ``h`` before ``W2``), and each box or
 circle is then moved as close to its neighbours as the order and spacing allow, so a line
@@ -331,10 +332,11 @@ class ComputationGraph:
 
         for v in vertices:
             depth_of(v)
-        # What nothing feeds (parameters, constants) sits in the layer just before its first
-        # consumer: W2 next to h, not at the top of a tall drawing.
-        for v in vertices:
-            if not preds[v] and succs[v]:
+        # Then everything moves down to the layer just before its first consumer (the last
+        # first): a parameter or constant sits next to where it is used (W2 next to h, not at
+        # the top of a tall drawing), and so does a line that starts from one.
+        for v in sorted(vertices, key=depth.__getitem__, reverse=True):
+            if succs[v]:
                 depth[v] = min(depth[s] for s in succs[v]) - 1
         used = sorted(set(depth.values()))  # (a layer may have emptied)
         depth = {v: used.index(d) for v, d in depth.items()}
