@@ -346,7 +346,8 @@ class ComputationGraph:
         # Waypoints: an edge from layer i to layer j > i + 1 passes layers i + 1 .. j - 1.
         chains: dict[tuple[str, str], list[str]] = {}
         for e in self.edges:
-            chain = [f"\0{e.source}\0{e.target}\0{layer}" for layer in range(depth[e.source] + 1, depth[e.target])]
+            crossed = range(depth[e.source] + 1, depth[e.target])
+            chain = [f"\0{e.source}\0{e.target}\0{layer}" for layer in crossed]
             for layer, waypoint in enumerate(chain, start=depth[e.source] + 1):
                 layers[layer].append(waypoint)
             if chain:
@@ -551,7 +552,9 @@ def _settle(desired: list[float], weights: list[float], sizes: list[float]) -> l
     return [s + o for s, o in zip(shifts, offsets)]
 
 
-def _centres(layers: list[list[str]], links: list[tuple[str, str, bool]], across: dict[str, float]) -> dict[str, float]:
+def _centres(
+    layers: list[list[str]], links: list[tuple[str, str, bool]], across: dict[str, float]
+) -> dict[str, float]:
     """Where everything goes across the flow: first stacked and centred, then each layer in
     turn moved towards its neighbours in the layers on either side (sweeps down and up),
     then each line that should run straight put on one position where its layers leave room."""
@@ -570,7 +573,8 @@ def _centres(layers: list[list[str]], links: list[tuple[str, str, bool]], across
             desired, weights = [], []
             for v in layer:
                 total = sum(w for _, w in neighbours[v])
-                desired.append(sum(center[n] * w for n, w in neighbours[v]) / total if total else center[v])
+                pulled = sum(center[n] * w for n, w in neighbours[v]) / total if total else center[v]
+                desired.append(pulled)
                 weights.append(total or 0.01)
             for v, c in zip(layer, _settle(desired, weights, [across[v] for v in layer])):
                 center[v] = c
@@ -591,7 +595,9 @@ def _centres(layers: list[list[str]], links: list[tuple[str, str, bool]], across
     return center
 
 
-def _room(layer: list[str], center: dict[str, float], across: dict[str, float], v: str) -> tuple[float, float]:
+def _room(
+    layer: list[str], center: dict[str, float], across: dict[str, float], v: str
+) -> tuple[float, float]:
     """How far v may move across the flow and stay GAP_CROSS from its neighbours."""
     i = layer.index(v)
     low, high = -float("inf"), float("inf")

@@ -49,7 +49,9 @@ def test_unnamed_intermediates_are_circles_in_a_line():
     graph = ComputationGraph.from_autograd(d, {"a": a, "d": d})
     assert _ops(graph) == {("**2", (("**3", (("**2", ("a",), None),), None),), "d")}
     assert len(graph.ops) == 3
-    assert repr(graph).splitlines()[1:] == ["a --**2--> (a**2)", "(a**2) --**3--> ((a**2)**3)", "((a**2)**3) --**2--> d"]
+    assert repr(graph).splitlines()[1:] == [
+        "a --**2--> (a**2)", "(a**2) --**3--> ((a**2)**3)", "((a**2)**3) --**2--> d",
+    ]
 
 
 def test_a_linear_layer_is_a_matmul_circle_then_an_add_circle():
@@ -165,7 +167,8 @@ def _skipping_graph():
 def test_an_edge_that_skips_layers_passes_beside_the_boxes_between():
     graph = _skipping_graph()
     layers, chains = graph._layers()
-    assert [[n for n in layer if n in graph.nodes] for layer in layers] == [["a"], [], ["b"], [], ["c"], [], ["d"]]
+    boxes = [[n for n in layer if n in graph.nodes] for layer in layers]
+    assert boxes == [["a"], [], ["b"], [], ["c"], [], ["d"]]  # a circle between each two
     assert {(source, graph.ops[target].output) for source, target in chains} == {("a", "c"), ("b", "d")}
     for direction in ("LR", "TB"):
         rects = graph.layout(direction).rects
@@ -214,6 +217,27 @@ def test_nothing_overlaps_in_the_makemore_graph():
             for b, (bx, by, bw, bh) in rects[i + 1:]:
                 apart = ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay
                 assert apart, (direction, a, b)
+
+
+def test_a_line_from_a_parameter_sits_next_to_its_use():
+    """hpreact = bngain_copies * bnraw + bnbias_copies, the copies made by expand: bnbias and
+    its copies are drawn just before the +, beside scaled, not at the top with bngain."""
+    bngain, bnbias = torch.randn(1, 4).requires_grad_(), torch.randn(1, 4).requires_grad_()
+    bnraw = torch.randn(3, 4).requires_grad_()
+    gain_copies, bias_copies = bngain.expand(3, 4), bnbias.expand(3, 4)
+    scaled = gain_copies * bnraw
+    hpreact = scaled + bias_copies
+    hpreact.sum().backward()
+    graph = ComputationGraph.from_autograd(hpreact, {
+        "bngain": bngain, "bnraw": bnraw, "bnbias": bnbias, "gain_copies": gain_copies,
+        "bias_copies": bias_copies, "scaled": scaled, "hpreact": hpreact,
+    })
+    layers, chains = graph._layers()
+    boxes = [sorted(n for n in layer if n in graph.nodes) for layer in layers]
+    assert [layer for layer in boxes if layer] == [
+        ["bngain"], ["bnbias", "bnraw", "gain_copies"], ["bias_copies", "scaled"], ["hpreact"],
+    ]
+    assert not chains  # so no edge skips a layer
 
 
 def test_leaves_sit_just_before_their_first_use():
