@@ -1,24 +1,38 @@
-"""Draw a computation graph from autograd, each node with its forward value and its gradient.
+"""Draw a computation graph from autograd, each tensor with its forward value and its gradient.
 
     graph = ComputationGraph.from_autograd(
         loss, {"w": w, "prediction": prediction, "error": error, "loss": loss},
         constants={"x": x, "y": y}, inputs_of={"prediction": ["x"], "error": ["y"]},
     )
     graph          # in a notebook or on a page: an SVG figure
+    print(graph)   # every input of every operation: "h --@--> (h @ W2)", "b2 --+--> logits"
 
-Nodes are the named tensors; edges are found by walking ``grad_fn`` from the output back to
-the named tensors and leaves, and are labelled with the operation that made the node.
-Constants (tensors autograd does not track, such as data) are drawn where ``inputs_of``
-says they enter. Gradients are read from ``.grad`` (call ``retain_grad()`` on the
+Boxes are the named tensors; circles are autograd's operations, one circle for each
+operation, so a line of code is drawn the way it reads. ``logits = h @ W2 + b2`` is an
+``@`` circle fed by ``h`` and ``W2`` whose arrow goes on to a ``+`` circle, fed also by
+``b2``, whose arrow ends at ``logits``; the result of ``h @ W2`` has no name, so it has no
+box, only its circle. The operations are found by walking ``grad_fn`` back from each named
+tensor to the named tensors and leaves (an unnamed leaf is not drawn, and neither is an
+operation that nothing drawn feeds); one that feeds two others is drawn once, with two
+arrows. Constants (tensors autograd does not track, such as data) are drawn where
+``inputs_of`` says they enter: in that tensor's line, in the place of an operand autograd
+does not track, taken in order (``x`` in ``w * x``; ``Yb`` as the indices of
+``logprobs[range(n), Yb]`` or the targets of ``F.cross_entropy``), or else into the line's
+first operation. Gradients are read from ``.grad`` (call ``retain_grad()`` on the
 intermediates before ``backward()``) unless given in ``grads``.
 
 The SVG is static and self-contained. Its colours are CSS variables of Material for MkDocs
 with fallbacks, so it follows the site's light and dark palettes and still reads in a
-notebook. Layout: layers by longest path from the inputs (a parameter or constant sits just
-before its first use), left to right when that fits the page's column (else top to bottom),
-nodes ordered within a layer by the mean position of their inputs; an edge that skips layers
-passes through a waypoint in each layer it crosses, so it runs beside the boxes there, not
-behind them; each operation is a circle where its inputs join, in front of its result.
+notebook. Layout: boxes and circles in layers, by longest path from the inputs, then each
+moved down to just before its first consumer (a parameter or constant, and a line that
+starts from one, sits next to where it is used); left to right when that fits the page's
+column, else top to bottom. Within a layer, the order follows the mean position of the
+neighbours (operands in the order the code has them: ``h`` before ``W2``), and each box or
+circle is then moved as close to its neighbours as the order and spacing allow, so a line
+of operations runs straight. An edge that skips layers passes through a waypoint in each
+layer it crosses, so it runs beside the boxes there, not behind them. Edges run straight
+within a layer and curve only in the gaps between layers, where nothing is drawn; a gap
+grows with how far sideways its edges go. The arrowheads mark what an operation makes.
 """
 
 from __future__ import annotations
@@ -115,6 +129,8 @@ _STYLE = (
 
 @dataclass
 class Node:
+    """A named tensor (or a constant), drawn as a box."""
+
     name: str
     value: Any
     grad: Any = None
@@ -122,16 +138,58 @@ class Node:
 
 
 @dataclass
+class Operation:
+    """One autograd operation, drawn as a circle: fed by ``inputs`` (names of nodes or ids of
+    other operations), it makes ``output``, a named tensor, or nothing with a name (None):
+    then its result only feeds other operations."""
+
+    id: str
+    label: str
+    inputs: list[str] = field(default_factory=list)
+    output: str | None = None
+    # where, among the inputs, the operands autograd does not track were: data, indices, a
+    # Python number
+    untracked: list[int] = field(default_factory=list)
+
+
+@dataclass
 class Edge:
     source: str
     target: str
-    label: str = ""
+
+
+@dataclass
+class Layout:
+    """Where everything goes: a rectangle (x, y, width, height) for every box, circle and
+    waypoint, the band of its layer (where the layer starts and ends along the flow), the
+    waypoints each skipping edge passes through, and the drawing's size."""
+
+    direction: str
+    rects: dict[str, tuple[float, float, float, float]]
+    bands: dict[str, tuple[float, float]]
+    chains: dict[tuple[str, str], list[str]]
+    width: float
+    height: float
+
+
+BOX_HEIGHT = 58.0
+SLOT = 12.0  # the width of a waypoint: room for one edge to pass
+GAP_MIN, GAP_MAX = 16.0, 40.0  # between layers
+GAP_CROSS = 22.0  # between neighbours in a layer
+LR_MAX_WIDTH = 690.0  # wider than this does not fit the page's column: draw top to bottom
+_INFIX = {"**", "×", "÷", "−", "+", "@"}
+# What an operation keeps of an operand that picks entries (C[Xb], a loss's targets)
+_SAVED_INDICES = ("_saved_indices", "_saved_index", "_saved_target")
+
+
+def _radius(label: str) -> float:
+    return max(13.0, len(label) * 3.3 + 3.5)
 
 
 @dataclass
 class ComputationGraph:
     nodes: dict[str, Node] = field(default_factory=dict)
-    edges: list[Edge] = field(default_factory=list)
+    ops: dict[str, Operation] = field(default_factory=dict)
     direction: str = "auto"  # "LR" (left to right), "TB" (top to bottom), or "auto"
     title: str = "Computation graph"
 
@@ -150,240 +208,313 @@ class ComputationGraph:
     ) -> "ComputationGraph":
         graph = cls(direction=direction, title=title or "Computation graph")
         grads = dict(grads or {})
-        by_fn: dict[Any, str] = {}
-        by_leaf: dict[int, str] = {}
+        inputs_of = dict(inputs_of or {})
+        made_by: dict[Any, str] = {}  # grad_fn -> the named tensor it makes
+        leaf_named: dict[int, str] = {}
         for name, tensor in named.items():
             readable = tensor.requires_grad and (tensor.is_leaf or tensor.retains_grad)
             graph.nodes[name] = Node(name, tensor, grads.get(name, tensor.grad if readable else None))
             if tensor.grad_fn is not None:
-                by_fn[tensor.grad_fn] = name
+                made_by[tensor.grad_fn] = name
             elif tensor.requires_grad:
-                by_leaf[id(tensor)] = name
+                leaf_named[id(tensor)] = name
         for name, value in (constants or {}).items():
             graph.nodes[name] = Node(name, value, constant=True)
-
-        def named_inputs(fn: Any, seen: set) -> list[str]:
-            found: list[str] = []
-            for next_fn, _ in getattr(fn, "next_functions", ()):
-                if next_fn is None or next_fn in seen:
-                    continue
-                seen.add(next_fn)
-                if next_fn in by_fn:
-                    found.append(by_fn[next_fn])
-                elif type(next_fn).__name__ == "AccumulateGrad":
-                    leaf = by_leaf.get(id(next_fn.variable))
-                    if leaf:
-                        found.append(leaf)
-                else:
-                    found += named_inputs(next_fn, seen)
-            return found
-
-        for fn, name in by_fn.items():
-            for source in dict.fromkeys(named_inputs(fn, set())):
-                graph.edges.append(Edge(source, name, op_label(fn)))
-        for target, sources in (inputs_of or {}).items():
-            label = op_label(named[target].grad_fn) if named[target].grad_fn is not None else ""
-            for source in sources:
-                graph.edges.append(Edge(source, target, label))
-        if output.grad_fn is not None and output.grad_fn not in by_fn:
+        if output.grad_fn is not None and output.grad_fn not in made_by:
             raise ValueError("the output tensor must be one of the named tensors")
+
+        op_of: dict[Any, str | None] = {}
+
+        def result_of(fn: Any) -> str | None:
+            """What stands for the result of fn: a box, a circle, or nothing drawn."""
+            if type(fn).__name__ == "AccumulateGrad":
+                return leaf_named.get(id(fn.variable))
+            return made_by.get(fn) or operation(fn)
+
+        def operation(fn: Any) -> str | None:
+            """The circle of fn, made once, after the circles that feed it."""
+            if fn not in op_of:
+                inputs: list[str] = []
+                untracked: list[int] = []
+                for next_fn, _ in fn.next_functions:
+                    source = None if next_fn is None else result_of(next_fn)
+                    if next_fn is None:
+                        untracked.append(len(inputs))
+                    elif source is not None and source not in inputs:
+                        inputs.append(source)
+                if not set(_SAVED_INDICES).isdisjoint(dir(fn)):  # (reading them fails after backward)
+                    untracked.append(len(inputs))  # indices are operands autograd does not track
+                op = Operation(f"op{len(graph.ops)}", op_label(fn), inputs, made_by.get(fn), untracked)
+                keep = op.inputs or op.output in inputs_of
+                op_of[fn] = op.id if keep else None
+                if keep:
+                    if op.id in graph.nodes:
+                        raise ValueError(f"a tensor may not be named {op.id!r}")
+                    graph.ops[op.id] = op
+            return op_of[fn]
+
+        for fn in made_by:
+            operation(fn)
+        for target, sources in inputs_of.items():
+            fn = named[target].grad_fn
+            if fn is None:
+                raise ValueError(f"inputs_of: {target} is not made by an operation")
+            line = graph._line_of(op_of[fn])
+            slots = [(op, j) for op in line for j in range(len(op.untracked))]
+            for k, source in enumerate(sources):
+                if k < len(slots):  # in the operand's place: j constants went in before it
+                    op, j = slots[k]
+                    op.inputs.insert(op.untracked[j] + j, source)
+                else:
+                    line[0].inputs.append(source)
         return graph
+
+    @property
+    def edges(self) -> list[Edge]:
+        """Every input into its operation, and every operation into the tensor it makes."""
+        edges = []
+        for op in self.ops.values():
+            edges += [Edge(source, op.id) for source in op.inputs]
+            if op.output is not None:
+                edges.append(Edge(op.id, op.output))
+        return edges
+
+    def _line_of(self, op_id: str) -> list[Operation]:
+        """The operations of one line of code: op_id and the unnamed ones that feed it,
+        first operation first."""
+        found, todo = {op_id}, [op_id]
+        while todo:
+            for source in self.ops[todo.pop()].inputs:
+                if source in self.ops and self.ops[source].output is None and source not in found:
+                    found.add(source)
+                    todo.append(source)
+        return [op for op in self.ops.values() if op.id in found]
+
+    def _text(self, vertex: str) -> str:
+        """A box's name, or an unnamed result written as an expression: (h @ W2)."""
+        op = self.ops.get(vertex)
+        if op is None:
+            return vertex
+        if op.output is not None:
+            return op.output
+        constants = sum(1 for n in op.inputs if n in self.nodes and self.nodes[n].constant)
+        operands = [self._text(n) for n in op.inputs] + ["…"] * max(0, len(op.untracked) - constants)
+        if len(operands) == 2 and op.label in _INFIX:
+            return f"({operands[0]} {op.label} {operands[1]})"
+        if len(operands) == 1 and op.label.startswith("**"):
+            return f"({operands[0]}{op.label})"
+        return f"{op.label}({', '.join(operands)})"
 
     # ---------------------------------------------------------------- layout
 
-    def _layers(self) -> tuple[list[list[str]], dict[int, list[str]]]:
-        """Layers of node names (by longest path from the inputs), and for every edge that
-        skips layers the chain of waypoints it passes through, one per layer it crosses.
+    def _layers(self) -> tuple[list[list[str]], dict[tuple[str, str], list[str]]]:
+        """Layers of boxes and circles (by longest path from the inputs), and for every edge
+        that skips layers the chain of waypoints it passes through, one per layer it crosses.
 
         A waypoint takes a slot in its layer like a narrow node, so the boxes of that layer
         make room for the edge instead of being drawn over it (the usual layered-drawing
         method, after Sugiyama et al.)."""
-        preds: dict[str, list[str]] = {n: [] for n in self.nodes}
+        vertices = [*self.nodes, *self.ops]
+        preds: dict[str, list[str]] = {v: [] for v in vertices}
+        succs: dict[str, list[str]] = {v: [] for v in vertices}
         for e in self.edges:
             preds[e.target].append(e.source)
+            succs[e.source].append(e.target)
         depth: dict[str, int] = {}
 
-        def depth_of(n: str, stack: tuple = ()) -> int:
-            if n in depth:
-                return depth[n]
-            if n in stack:
+        def depth_of(v: str, stack: tuple = ()) -> int:
+            if v in depth:
+                return depth[v]
+            if v in stack:
                 raise ValueError("the graph has a cycle")
-            depth[n] = 1 + max((depth_of(p, stack + (n,)) for p in preds[n]), default=-1)
-            return depth[n]
+            depth[v] = 1 + max((depth_of(p, stack + (v,)) for p in preds[v]), default=-1)
+            return depth[v]
 
-        for n in self.nodes:
-            depth_of(n)
-        # Constants and leaves (parameters, inputs) sit in the layer just before their first
-        # consumer: W2 next to h, not at the top of a tall drawing.
-        for n, node in self.nodes.items():
-            if node.constant or not preds[n]:
-                consumers = [depth[e.target] for e in self.edges if e.source == n]
-                if consumers:
-                    depth[n] = min(consumers) - 1
-        layers: list[list[str]] = [[] for _ in range(max(depth.values()) + 1)]
-        for n in self.nodes:  # insertion order first
-            layers[depth[n]].append(n)
+        for v in vertices:
+            depth_of(v)
+        # Then everything moves down to the layer just before its first consumer (the last
+        # first): a parameter or constant sits next to where it is used (W2 next to h, not at
+        # the top of a tall drawing), and so does a line that starts from one.
+        for v in sorted(vertices, key=depth.__getitem__, reverse=True):
+            if succs[v]:
+                depth[v] = min(depth[s] for s in succs[v]) - 1
+        used = sorted(set(depth.values()))  # (a layer may have emptied)
+        depth = {v: used.index(d) for v, d in depth.items()}
+        layers: list[list[str]] = [[] for _ in used]
+        for v in vertices:  # insertion order first
+            layers[depth[v]].append(v)
         # Waypoints: an edge from layer i to layer j > i + 1 passes layers i + 1 .. j - 1.
-        chains: dict[int, list[str]] = {}
-        for k, e in enumerate(self.edges):
-            chain = []
-            for layer in range(depth[e.source] + 1, depth[e.target]):
-                waypoint = f"\0{k}:{layer}"
-                preds[waypoint] = [chain[-1] if chain else e.source]
+        chains: dict[tuple[str, str], list[str]] = {}
+        for e in self.edges:
+            crossed = range(depth[e.source] + 1, depth[e.target])
+            chain = [f"\0{e.source}\0{e.target}\0{layer}" for layer in crossed]
+            for layer, waypoint in enumerate(chain, start=depth[e.source] + 1):
                 layers[layer].append(waypoint)
-                chain.append(waypoint)
             if chain:
-                chains[k] = chain
-        # Order each layer by the mean position of what feeds it (two sweeps down).
-        position: dict[str, float] = {}
-        for _ in range(2):
-            for layer in layers:
+                chains[(e.source, e.target)] = chain
+        # Order each layer by the mean position of its neighbours (sweeps down and up).
+        above: dict[str, list[str]] = {v: [] for layer in layers for v in layer}
+        below: dict[str, list[str]] = {v: [] for layer in layers for v in layer}
+        for a, b, _ in self._links(chains):
+            below[a].append(b)
+            above[b].append(a)
+        # Between equals, operands keep the order they have in the code: h left of W2 in h @ W2.
+        operand_place: dict[str, list[float]] = {v: [] for v in above}
+        for op in self.ops.values():
+            for i, source in enumerate(op.inputs):
+                place = i - (len(op.inputs) - 1) / 2
+                for v in [source, *chains.get((source, op.id), [])]:
+                    operand_place[v].append(place)
+        position = {v: float(i) for layer in layers for i, v in enumerate(layer)}
+        for sweep in range(4):
+            down = sweep % 2 == 0
+            for layer in layers if down else reversed(layers):
                 keys = {}
-                for k, n in enumerate(layer):
-                    ps = [position[p] for p in preds[n] if p in position]
-                    keys[n] = sum(ps) / len(ps) if ps else position.get(n, float(k))
+                for v in layer:
+                    near = [position[n] for n in (above if down else below)[v]]
+                    keys[v] = sum(near) / len(near) if near else position[v]
+                    if operand_place[v]:
+                        keys[v] += 1e-3 * sum(operand_place[v]) / len(operand_place[v])
                 layer.sort(key=keys.__getitem__)
-                for i, n in enumerate(layer):
-                    position[n] = i
+                for i, v in enumerate(layer):
+                    position[v] = float(i)
         return layers, chains
+
+    def _links(self, chains: dict[tuple[str, str], list[str]]) -> list[tuple[str, str, bool]]:
+        """Every piece of every edge between neighbouring layers, and whether it should run
+        straight: when it is the only piece out of its top and the only one into its bottom
+        (a line of operations, or an edge through waypoints)."""
+        pieces = []
+        for e in self.edges:
+            path = [e.source, *chains.get((e.source, e.target), []), e.target]
+            pieces += list(zip(path, path[1:]))
+        down = {a: 0 for a, _ in pieces}
+        up = {b: 0 for _, b in pieces}
+        for a, b in pieces:
+            down[a] += 1
+            up[b] += 1
+        return [(a, b, down[a] == up[b] == 1) for a, b in pieces]
+
+    def _lines(self, name: str) -> list[str]:
+        node = self.nodes[name]
+        return [name, f"value {short(node.value)}", "" if node.constant else f"grad {short(node.grad)}"]
+
+    def _size(self, vertex: str) -> tuple[float, float]:
+        """Width and height of a box or a circle."""
+        if vertex in self.ops:
+            diameter = 2 * _radius(self.ops[vertex].label)
+            return diameter, diameter
+        return max(80.0, max(len(t) for t in self._lines(vertex)) * 7.4 + 20), BOX_HEIGHT
+
+    def layout(self, direction: str) -> Layout:
+        """A rectangle for every box, circle and waypoint, left to right ("LR") or top to
+        bottom ("TB"). It reads the graph and changes nothing, so one direction can be tried
+        before drawing the other."""
+        layers, chains = self._layers()
+        links = self._links(chains)
+        lr = direction == "LR"
+        # (size along the flow, size across it); a waypoint is a thin slot across its layer
+        sizes = {v: self._size(v)[:: 1 if lr else -1] for v in [*self.nodes, *self.ops]}
+        waypoint_size = (0.0, SLOT)
+        along = {v: sizes.get(v, waypoint_size)[0] for layer in layers for v in layer}
+        across = {v: sizes.get(v, waypoint_size)[1] for layer in layers for v in layer}
+        center = _centres(layers, links, across)
+        # Along the flow: a gap between layers that grows with how far sideways the edges
+        # between them go, so a curve is never squeezed flat and a straight line stays short.
+        index_of = {v: i for i, layer in enumerate(layers) for v in layer}
+        sideways = [0.0] * len(layers)
+        for a, b, _ in links:
+            sideways[index_of[a]] = max(sideways[index_of[a]], abs(center[a] - center[b]))
+        thickness = [max(along[v] for v in layer) for layer in layers]
+        starts = [10.0]
+        for thick, side in zip(thickness, sideways):
+            starts.append(starts[-1] + thick + min(GAP_MAX, GAP_MIN + side * 0.12))
+        low = min(center[v] - across[v] / 2 for v in center)
+        rects, bands = {}, {}
+        for layer, start, thick in zip(layers, starts, thickness):
+            for v in layer:
+                bands[v] = (start, start + thick)
+                main = (start, thick) if v not in sizes else (start + (thick - along[v]) / 2, along[v])
+                cross = (center[v] - across[v] / 2 - low + 10, across[v])
+                (x, w), (y, h) = (main, cross) if lr else (cross, main)
+                rects[v] = (x, y, w, h)
+        width = max(x + w for x, _, w, _ in rects.values()) + 10
+        height = max(y + h for _, y, _, h in rects.values()) + 10
+        return Layout(direction, rects, bands, chains, width, height)
 
     # ---------------------------------------------------------------- drawing
 
     def to_svg(self) -> str:
-        char, pad, box_h = 7.4, 10.0, 58.0
-        lines = {
-            n: [n, f"value {short(node.value)}", "" if node.constant else f"grad {short(node.grad)}"]
-            for n, node in self.nodes.items()
-        }
-        width_of = {n: max(80.0, max(len(t) for t in ls) * char + 2 * pad) for n, ls in lines.items()}
-        layers, chains = self._layers()
-        id_of = {id(e): k for k, e in enumerate(self.edges)}
-        for layer in layers:
-            for n in layer:
-                width_of.setdefault(n, 12.0)  # a waypoint: room for one edge to pass
         direction = self.direction
         if direction == "auto":
-            direction = "LR" if self._place("LR", layers, width_of, box_h)[1] <= 690 else "TB"
-        pos, width, height = self._place(direction, layers, width_of, box_h)
+            direction = "LR" if self.layout("LR").width <= LR_MAX_WIDTH else "TB"
+        layout = self.layout(direction)
+        rects, lr = layout.rects, direction == "LR"
+
+        def span(v: str) -> tuple[float, float, float]:
+            """Where v starts and ends along the flow, and its middle across it."""
+            x, y, w, h = rects[v]
+            return (x, x + w, y + h / 2) if lr else (y, y + h, x + w / 2)
+
+        def point(along: float, across: float) -> str:
+            x, y = (along, across) if lr else (across, along)
+            return f"{x:.1f},{y:.1f}"
+
         marker = "cg-arrow-" + hashlib.sha1(
             (self.title + "|".join(self.nodes)).encode()
         ).hexdigest()[:8]
         out = [
             f'<svg xmlns="http://www.w3.org/2000/svg" class="computation-graph" role="img" '
-            f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
-            f'aria-label="{html.escape(self.title)}">',
+            f'viewBox="0 0 {layout.width:.0f} {layout.height:.0f}" width="{layout.width:.0f}" '
+            f'height="{layout.height:.0f}" aria-label="{html.escape(self.title)}">',
             f"<title>{html.escape(self.title)}</title>",
             f"<style>{_STYLE}</style>",
             f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" '
             'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
             '<path d="M0,0 L10,5 L0,10 z" class="cg-arrowhead"/></marker></defs>',
         ]
-        # Each operation is a small circle in front of the tensor it makes; its inputs join there.
-        incoming: dict[str, list[Edge]] = {}
         for e in self.edges:
-            incoming.setdefault(e.target, []).append(e)
-        ops = []
-        for target, edges in incoming.items():
-            tx, ty = pos[target]
-            label = edges[0].label
-            op_r = max(13.0, len(label) * 3.4 + 5)
-            if direction == "LR":
-                ox, oy = tx - 22 - op_r, ty + box_h / 2
-                entry = (tx, ty + box_h / 2)
-            else:
-                ox, oy = tx + width_of[target] / 2, ty - 22 - op_r
-                entry = (tx + width_of[target] / 2, ty)
-            for e in edges:
-                sx, sy = pos[e.source]
-                # Points the edge passes: out of its source, through each waypoint's slot
-                # (straight across the layer), into the operation circle.
-                if direction == "LR":
-                    points = [(sx + width_of[e.source], sy + box_h / 2)]
-                    for w in chains.get(id_of[id(e)], []):
-                        wx, wy = pos[w]
-                        points += [(wx, wy + box_h / 2), (wx + width_of[w], wy + box_h / 2)]
-                    points.append((ox - op_r, oy))
+            # Straight runs, each inside one layer's band (out of the source, across each
+            # waypoint's layer, into the target), joined by curves in the gaps between
+            # layers, where no box is. The arrowhead marks what an operation makes.
+            _, source_end, across = span(e.source)
+            runs = [(source_end, layout.bands[e.source][1], across)]
+            for waypoint in layout.chains.get((e.source, e.target), []):
+                runs.append((*layout.bands[waypoint], span(waypoint)[2]))
+            target_start, _, across = span(e.target)
+            runs.append((layout.bands[e.target][0], target_start, across))
+            d = ""
+            for start, end, across in runs:
+                if not d:
+                    d = f"M{point(start, across)}"
                 else:
-                    points = [(sx + width_of[e.source] / 2, sy + box_h)]
-                    for w in chains.get(id_of[id(e)], []):
-                        wx, wy = pos[w]
-                        points += [(wx + width_of[w] / 2, wy), (wx + width_of[w] / 2, wy + box_h)]
-                    points.append((ox, oy - op_r))
-                d = f"M{points[0][0]:.1f},{points[0][1]:.1f}"
-                for i in range(0, len(points) - 1, 2):
-                    (ax, ay), (bx, by) = points[i], points[i + 1]
-                    if i:
-                        d += f" L{ax:.1f},{ay:.1f}"
-                    if direction == "LR":
-                        mid = (ax + bx) / 2
-                        d += f" C{mid:.1f},{ay:.1f} {mid:.1f},{by:.1f} {bx:.1f},{by:.1f}"
-                    else:
-                        mid = (ay + by) / 2
-                        d += f" C{ax:.1f},{mid:.1f} {bx:.1f},{mid:.1f} {bx:.1f},{by:.1f}"
-                out.append(f'<path class="cg-edge" d="{d}"/>')
-            if direction == "LR":
-                start_x, start_y = ox + op_r, oy
-            else:
-                start_x, start_y = ox, oy + op_r
+                    mid = (last[0] + start) / 2
+                    d += f" C{point(mid, last[1])} {point(mid, across)} {point(start, across)}"
+                if end > start:
+                    d += f" L{point(end, across)}"
+                last = (end, across)
+            arrow = f' marker-end="url(#{marker})"' if e.source in self.ops else ""
+            out.append(f'<path class="cg-edge" d="{d}"{arrow}/>')
+        for op in self.ops.values():
+            x, y, w, _ = rects[op.id]
+            cx, cy = x + w / 2, y + w / 2
             out.append(
-                f'<path class="cg-edge" d="M{start_x:.1f},{start_y:.1f} L{entry[0]:.1f},{entry[1]:.1f}" '
-                f'marker-end="url(#{marker})"/>'
+                f'<g class="cg-op"><circle cx="{cx:.1f}" cy="{cy:.1f}" r="{w / 2:.0f}"/>'
+                f'<text x="{cx:.1f}" y="{cy + 4:.1f}" text-anchor="middle">{html.escape(op.label)}</text></g>'
             )
-            ops.append(
-                f'<g class="cg-op"><circle cx="{ox:.1f}" cy="{oy:.1f}" r="{op_r:.0f}"/>'
-                f'<text x="{ox:.1f}" y="{oy + 4:.1f}" text-anchor="middle">{html.escape(label)}</text></g>'
-            )
-        out += ops
-        for n, (x, y) in pos.items():
-            if n not in self.nodes:
-                continue  # a waypoint
-            node = self.nodes[n]
+        for n, node in self.nodes.items():
+            x, y, w, h = rects[n]
             kind = "constant" if node.constant else "tensor"
-            name, value, grad = lines[n]
+            name, value, grad = self._lines(n)
             out.append(f'<g class="cg-node cg-{kind}">')
-            out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{width_of[n]:.1f}" height="{box_h:.1f}" rx="6"/>')
-            out.append(f'<text class="cg-name" x="{x + pad:.1f}" y="{y + 17:.1f}">{html.escape(name)}</text>')
-            out.append(f'<text class="cg-value" x="{x + pad:.1f}" y="{y + 34:.1f}">{html.escape(value)}</text>')
+            out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="6"/>')
+            out.append(f'<text class="cg-name" x="{x + 10:.1f}" y="{y + 17:.1f}">{html.escape(name)}</text>')
+            out.append(f'<text class="cg-value" x="{x + 10:.1f}" y="{y + 34:.1f}">{html.escape(value)}</text>')
             if grad:
-                out.append(f'<text class="cg-grad" x="{x + pad:.1f}" y="{y + 50:.1f}">{html.escape(grad)}</text>')
+                out.append(f'<text class="cg-grad" x="{x + 10:.1f}" y="{y + 50:.1f}">{html.escape(grad)}</text>')
             out.append("</g>")
         out.append("</svg>")
         return "".join(out)
-
-    def _place(self, direction: str, layers: list[list[str]], width_of: dict[str, float], box_h: float):
-        """Top-left corner of every box (and waypoint), and the drawing's width and height."""
-        gap_main = 72.0  # room for the operation circle between layers
-        gap_cross = 22.0
-        pos: dict[str, tuple[float, float]] = {}
-        if direction == "LR":
-            x = 10.0
-            # A waypoint is a thin slot (12 high) that spans its column.
-            slot = {n: box_h if n in self.nodes else 12.0 for layer in layers for n in layer}
-            heights = [sum(slot[n] + gap_cross for n in layer) - gap_cross for layer in layers]
-            tallest = max(heights)
-            for layer, h in zip(layers, heights):
-                y = 10.0 + (tallest - h) / 2
-                column = max((width_of[n] for n in layer if n in self.nodes), default=12.0)
-                for n in layer:
-                    # (a waypoint's position is chosen so that y + box_h / 2 is its middle)
-                    pos[n] = (x, y) if n in self.nodes else (x, y + slot[n] / 2 - box_h / 2)
-                    if n not in self.nodes:
-                        width_of[n] = column
-                    y += slot[n] + gap_cross
-                x += column + gap_main
-        else:
-            y = 10.0
-            widths = [sum(width_of[n] for n in layer) + gap_cross * (len(layer) - 1) for layer in layers]
-            widest = max(widths)
-            for layer, w in zip(layers, widths):
-                x = 10.0 + (widest - w) / 2
-                for n in layer:
-                    pos[n] = (x, y)
-                    x += width_of[n] + gap_cross
-                y += box_h + gap_main
-        width = max(x + width_of[n] for n, (x, _) in pos.items()) + 10
-        height = max(y for _, y in pos.values()) + box_h + 10
-        return pos, width, height
 
     def _repr_html_(self) -> str:
         return (
@@ -394,5 +525,84 @@ class ComputationGraph:
         )
 
     def __repr__(self) -> str:
-        rows = [f"{e.source} --{e.label}--> {e.target}" for e in self.edges]
+        """One line for every input of every operation, into what it makes: ``h --@--> (h @ W2)``."""
+        rows = [
+            f"{self._text(source)} --{op.label}--> {self._text(op.id)}"
+            for op in self.ops.values()
+            for source in op.inputs
+        ]
         return "\n".join([self.title] + rows)
+
+
+def _settle(desired: list[float], weights: list[float], sizes: list[float]) -> list[float]:
+    """Centres for a row of boxes, in this order and GAP_CROSS apart, as near to the desired
+    centres as they can be (weighted least squares: pool adjacent violators)."""
+    offsets = [0.0]
+    for a, b in zip(sizes, sizes[1:]):
+        offsets.append(offsets[-1] + (a + b) / 2 + GAP_CROSS)
+    blocks: list[list[float]] = []  # [weighted sum, weight, count] of boxes moved together
+    for d, o, w in zip(desired, offsets, weights):
+        blocks.append([(d - o) * w, w, 1])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+            total, weight, count = blocks.pop()
+            blocks[-1][0] += total
+            blocks[-1][1] += weight
+            blocks[-1][2] += count
+    shifts = [total / weight for total, weight, count in blocks for _ in range(int(count))]
+    return [s + o for s, o in zip(shifts, offsets)]
+
+
+def _centres(
+    layers: list[list[str]], links: list[tuple[str, str, bool]], across: dict[str, float]
+) -> dict[str, float]:
+    """Where everything goes across the flow: first stacked and centred, then each layer in
+    turn moved towards its neighbours in the layers on either side (sweeps down and up),
+    then each line that should run straight put on one position where its layers leave room."""
+    center: dict[str, float] = {}
+    for layer in layers:
+        c = -(sum(across[v] for v in layer) + GAP_CROSS * (len(layer) - 1)) / 2
+        for v in layer:
+            center[v] = c + across[v] / 2
+            c += across[v] + GAP_CROSS
+    neighbours: dict[str, list[tuple[str, float]]] = {v: [] for v in center}
+    for a, b, straight in links:
+        neighbours[a].append((b, 4.0 if straight else 1.0))
+        neighbours[b].append((a, 4.0 if straight else 1.0))
+    for _ in range(12):
+        for layer in layers + layers[::-1]:
+            desired, weights = [], []
+            for v in layer:
+                total = sum(w for _, w in neighbours[v])
+                pulled = sum(center[n] * w for n, w in neighbours[v]) / total if total else center[v]
+                desired.append(pulled)
+                weights.append(total or 0.01)
+            for v, c in zip(layer, _settle(desired, weights, [across[v] for v in layer])):
+                center[v] = c
+    layer_of = {v: layer for layer in layers for v in layer}
+    line_of = {v: [v] for v in center}
+    for a, b, straight in links:
+        if straight:
+            line = line_of[a] + line_of[b]
+            for v in line:
+                line_of[v] = line
+    for line in {id(line): line for line in line_of.values()}.values():
+        rooms = [_room(layer_of[v], center, across, v) for v in line]
+        low, high = max(r[0] for r in rooms), min(r[1] for r in rooms)
+        if low <= high:
+            mean = sum(center[v] for v in line) / len(line)
+            for v in line:
+                center[v] = min(max(mean, low), high)
+    return center
+
+
+def _room(
+    layer: list[str], center: dict[str, float], across: dict[str, float], v: str
+) -> tuple[float, float]:
+    """How far v may move across the flow and stay GAP_CROSS from its neighbours."""
+    i = layer.index(v)
+    low, high = -float("inf"), float("inf")
+    if i > 0:
+        low = center[layer[i - 1]] + (across[layer[i - 1]] + across[v]) / 2 + GAP_CROSS
+    if i + 1 < len(layer):
+        high = center[layer[i + 1]] - (across[layer[i + 1]] + across[v]) / 2 - GAP_CROSS
+    return low, high
