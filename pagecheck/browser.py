@@ -248,6 +248,11 @@ def width_problems(page) -> list[str]:
     return page.evaluate(_WIDTH_PROBLEMS_JS)
 
 
+def dom_elements(page) -> int:
+    """How many elements the page's DOM holds."""
+    return page.evaluate("document.getElementsByTagName('*').length")
+
+
 def content_problems(page) -> list[str]:
     """Math and outputs of the page as displayed (call after the page has loaded)."""
     return page.evaluate(_MATH_PROBLEMS_JS) + page.evaluate(_OUTPUT_PROBLEMS_JS)
