@@ -179,6 +179,80 @@ _OUTPUT_PROBLEMS_JS = r"""
 """
 
 
+# Runs in the page: nothing in the content is wider than the viewport unless it is inside a
+# scroll container of its own (overflow-x auto or scroll: a table wrapper, a code block, a
+# formula, a graph), and the page itself does not scroll sideways. What an ancestor clips
+# (overflow hidden: KaTeX's hidden MathML, an SVG's plot area) counts only as far as it shows.
+# Text that runs out of a block that neither scrolls nor clips counts too; it is reported as
+# that block, once.
+_WIDTH_PROBLEMS_JS = r"""
+() => {
+  const problems = [];
+  const viewport = document.documentElement.clientWidth;
+  const pageWidth = document.documentElement.scrollWidth;
+  if (pageWidth > viewport + 1) problems.push(`the page scrolls sideways: it is ${pageWidth}px wide in a ${viewport}px viewport`);
+  const content = document.querySelector('.md-content');
+  if (!content) return problems;
+  const describe = (el) => {
+    const cls = (el.getAttribute('class') || '').trim();
+    const text = (el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 60);
+    const fence = el.closest('.pagecheck-fence');
+    const output = el.closest('.pagecheck-output, .pagecheck-display, .pagecheck-figure');
+    const where = fence ? ` (${output ? 'output' : 'code'} of the fence at ${fence.dataset.source})` : '';
+    return `<${el.tagName.toLowerCase()}${cls ? ` class="${cls}"` : ''}> "${text}"${where}`;
+  };
+  const textRight = (el) => {  // where the element's own text ends, which may be outside its box
+    let right = -Infinity;
+    for (const node of el.childNodes) {
+      if (node.nodeType !== Node.TEXT_NODE || !node.textContent.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      right = Math.max(right, range.getBoundingClientRect().right);
+    }
+    return right;
+  };
+  const reported = new Set();
+  // For each element, the horizontal span its ancestors leave visible to it: [left, right],
+  // narrowed by every ancestor that clips; null inside a scroll container or a reported element.
+  const room = new Map([[content.parentElement, [-Infinity, Infinity]]]);
+  for (const el of [content, ...content.querySelectorAll('*')]) {
+    const outer = room.get(el.parentElement);
+    if (!outer) { room.set(el, null); continue; }
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    let right = box.right;
+    if (style.overflowX === 'visible' && el.scrollWidth > el.clientWidth + 1) right = Math.max(right, textRight(el));
+    const left = Math.max(box.left, outer[0]);
+    right = Math.min(right, outer[1]);
+    if ((box.width > 0 || box.height > 0) && (left < -1 || right > viewport + 1)) {
+      let culprit = el;  // a line of text is reported as the block it runs out of, not word by word
+      while (culprit !== content && getComputedStyle(culprit).display === 'inline') culprit = culprit.parentElement;
+      if (!reported.has(culprit)) {
+        reported.add(culprit);
+        const span = left < -1 ? `starts at ${Math.round(left)}px` : `reaches ${Math.round(right)}px`;
+        problems.push(`${describe(culprit)} ${span}, outside the ${viewport}px viewport and not inside a scroll container`);
+      }
+      room.set(el, null);
+    } else if (style.overflowX === 'auto' || style.overflowX === 'scroll') room.set(el, null);
+    else if (style.overflowX === 'hidden' || style.overflowX === 'clip') room.set(el, [Math.max(outer[0], box.left), Math.min(outer[1], box.right)]);
+    else room.set(el, outer);
+  }
+  return problems;
+}
+"""
+
+
+def width_problems(page) -> list[str]:
+    """What is wider than the viewport outside a scroll container, and whether the page
+    scrolls sideways (call after the page has loaded, at the width to check)."""
+    return page.evaluate(_WIDTH_PROBLEMS_JS)
+
+
+def dom_elements(page) -> int:
+    """How many elements the page's DOM holds."""
+    return page.evaluate("document.getElementsByTagName('*').length")
+
+
 def content_problems(page) -> list[str]:
     """Math and outputs of the page as displayed (call after the page has loaded)."""
     return page.evaluate(_MATH_PROBLEMS_JS) + page.evaluate(_OUTPUT_PROBLEMS_JS)

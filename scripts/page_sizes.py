@@ -19,9 +19,16 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pagecheck.browser import CHROMIUM_ARGS, DESKTOP, INSTALL_HINT, PHONE, SiteServer, chromium_path, load  # noqa: E402
-
-_MEASURE_JS = "() => [document.documentElement.scrollHeight, document.getElementsByTagName('*').length]"
+from pagecheck.browser import (  # noqa: E402
+    CHROMIUM_ARGS,
+    DESKTOP,
+    INSTALL_HINT,
+    PHONE,
+    SiteServer,
+    chromium_path,
+    dom_elements,
+    load,
+)
 
 
 def site_pages(site: Path) -> list[str]:
@@ -45,9 +52,8 @@ def measure(site: Path, pages: list[str]) -> dict[str, tuple[int, int, int]]:
             page = context.new_page()
             for rel in pages:
                 load(page, server.base + rel)
-                height, elements = page.evaluate(_MEASURE_JS)
-                sizes[rel][column] = height
-                sizes[rel][2] = elements
+                sizes[rel][column] = page.evaluate("document.documentElement.scrollHeight")
+                sizes[rel][2] = dom_elements(page)  # the same count scripts/screenshots.py prints
             context.close()
         browser.close()
     return {rel: tuple(v) for rel, v in sizes.items()}

@@ -3,7 +3,8 @@ desktop and phone).
 
     python scripts/screenshots.py [SITE_DIR] [OUT_DIR] [PAGE ...]     (make screenshots)
 
-PAGE is a URL path such as ``knobs/``; without one, every page. Prints the PNG paths.
+PAGE is a URL path such as ``knobs/``; without one, every page. Prints each PNG's path and,
+beside it, how many elements the page's DOM holds.
 The test run takes the same screenshots of every page (see tests/test_browser.py).
 """
 
@@ -17,7 +18,16 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pagecheck.browser import CHROMIUM_ARGS, DESKTOP, INSTALL_HINT, PHONE, SiteServer, chromium_path, load  # noqa: E402
+from pagecheck.browser import (  # noqa: E402
+    CHROMIUM_ARGS,
+    DESKTOP,
+    INSTALL_HINT,
+    PHONE,
+    SiteServer,
+    chromium_path,
+    dom_elements,
+    load,
+)
 
 
 def main() -> None:
@@ -42,7 +52,7 @@ def main() -> None:
                     load(page, server.base + rel)
                     name = (rel.strip("/").replace("/", "_") or "index") + f"-{label}-{scheme}.png"
                     page.screenshot(path=str(out / name), full_page=True)
-                    print(out / name)
+                    print(f"{out / name}\t{dom_elements(page)}")
                 context.close()
         browser.close()
 

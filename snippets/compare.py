@@ -95,6 +95,7 @@ class ComparisonTable(list):
             [self._cells(r) for r in self],
             self.caption,
             ["compare-" + ("exact" if r.exact else "close" if r.close else "mismatch") for r in self],
+            css_class="compare-table compare-grads",  # the site's stylesheet drops its shape column on a phone
         )
 
     @property

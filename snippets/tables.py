@@ -24,6 +24,7 @@ def html_table(
     rows: Iterable[Sequence[object]],
     caption: str = "",
     row_classes: Iterable[str] | None = None,
+    css_class: str = "compare-table",
 ) -> str:
     rows = list(rows)
     classes = list(row_classes) if row_classes is not None else [""] * len(rows)
@@ -39,7 +40,7 @@ def html_table(
     )
     caption_html = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return (
-        f'<div class="compare-table"><table>{caption_html}'
+        f'<div class="{css_class}"><table>{caption_html}'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 

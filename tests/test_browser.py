@@ -1,6 +1,7 @@
 """Every page as a reader sees it, in Debian's Chromium: it loads cleanly and on its own (no
 console error, no request to any host but the local server), its formulas are rendered, its
-executed outputs are there, both palettes work, search finds it; and a screenshot of it at
+executed outputs are there, both palettes work, nothing is wider than a phone's screen
+unless it scrolls in a box of its own, search finds it; and a screenshot of it at
 desktop width (light) and at phone width (dark) lands in ``screenshots/`` for a person to
 look through (``make screenshots`` takes every combination).
 
@@ -24,6 +25,7 @@ from pagecheck.browser import (
     chromium_path,
     content_problems,
     load,
+    width_problems,
 )
 from tests.conftest import SCREENSHOTS, build_small_site
 from tests.pages import DOCS, ROOT, site_pages
@@ -95,7 +97,7 @@ def test_page_reads_well_in_both_palettes_and_both_widths(doc, browser, server, 
         # The same page at phone width.
         page.set_viewport_size(PHONE)
         page.wait_for_timeout(100)
-        problems += [f"phone: {p}" for p in content_problems(page)]
+        problems += [f"phone: {p}" for p in content_problems(page) + width_problems(page)]
         page.screenshot(path=str(screenshots_dir / f"{name}-phone-dark.png"), full_page=True)
     finally:
         context.close()
@@ -163,11 +165,67 @@ BROKEN = {
 }
 
 
+# Too wide for a phone: each page is shown at 390px, and width_problems must name what
+# sticks out. The first two break the rule; the third has the same long line, a wide Markdown
+# table and a wide formula under the site's own stylesheet, where each scrolls in its box.
+LONG_LINE = "print('|'.join(['gradient column'] * 8))"
+TOO_WIDE = {
+    "wide-output": (
+        f"""
+        # A long output line
+
+        <style>.md-typeset .pagecheck-output pre > code {{ overflow: visible; }}</style>
+
+        ```python exec="on"
+        {LONG_LINE}
+        ```
+        """,
+        [
+            ('<code> "gradient column|gradient column|gradient column|gradient col" (output of the fence at ',
+             "wide-output.md:5) reaches"),
+            ("the page scrolls sideways",),
+        ],
+    ),
+    "wide-table": (
+        """
+        # A wide table outside a scroll box
+
+        <table class="not-wrapped-by-material"><tr>
+        <td>hand_written_gradient_of_counts_sum_inv</td><td>autograd_gradient_of_counts_sum_inv</td>
+        </tr></table>
+        """,
+        [
+            ('<table class="not-wrapped-by-material"> "hand_written_gradient_of_counts_sum_invautograd_gradient_of_" reaches',),
+            ("the page scrolls sideways",),
+        ],
+    ),
+    "wide-but-scrolling": (
+        f"""
+        # All of it wide, all of it in its own scroll box
+
+        | hand_written_gradient_of_counts_sum_inv | autograd_gradient_of_counts_sum_inv |
+        | --- | --- |
+        | hand_written_gradient_of_counts_sum_inv | autograd_gradient_of_counts_sum_inv |
+
+        $$
+        \\frac{{\\partial L}}{{\\partial w}} = \\sum_i \\bar p_i x_i + \\sum_j \\bar q_j y_j + \\sum_k \\bar r_k z_k + \\sum_i \\bar p_i x_i + \\sum_j \\bar q_j y_j
+        $$
+
+        ```python exec="on"
+        {LONG_LINE}
+        ```
+        """,
+        [],
+    ),
+}
+
+
 @pytest.fixture(scope="module")
 def broken_site(tmp_path_factory):
     """One (non-strict) build of a site whose every page has one of the defects above."""
     root = tmp_path_factory.mktemp("broken-site")
-    result = build_small_site(root, {name: body for name, (body, _) in BROKEN.items()}, strict=False)
+    pages = {name: body for name, (body, _) in {**BROKEN, **TOO_WIDE}.items()}
+    result = build_small_site(root, pages, strict=False)
     with SiteServer(root / "site") as local:
         yield local, result.stderr
 
@@ -186,3 +244,25 @@ def test_the_browser_checks_catch_a_broken_formula_and_an_outside_script(case, b
     finally:
         context.close()
     assert any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize("case", TOO_WIDE, ids=list(TOO_WIDE))
+def test_the_width_check_names_what_is_too_wide_for_a_phone(case, browser, broken_site):
+    """A long output line in a block made not to scroll, and a wide table outside any scroll
+    box, are named with their text; the same things in the site's own scroll boxes are not."""
+    local, _ = broken_site
+    _, expected = TOO_WIDE[case]
+    context, page, _ = _open(browser, local, PHONE)
+    try:
+        load(page, local.base + f"{case}/")
+        problems = width_problems(page)
+        widths = page.evaluate(
+            "[...document.querySelectorAll('.md-content table, .md-content .katex-display, .pagecheck-output code')]"
+            ".map((el) => el.scrollWidth)"
+        )
+    finally:
+        context.close()
+    for fragments in expected:  # each expected problem is one line holding all its fragments
+        assert any(all(f in p for f in fragments) for p in problems), (fragments, problems)
+    assert len(problems) == len(expected), problems
+    assert widths and min(widths) > PHONE["width"], widths  # each page really has something too wide

@@ -1,9 +1,12 @@
 """The gradient comparison table that every page ends its backward pass with."""
 
+import re
+
 import pytest
 import torch
 
 from snippets.compare import Comparison, GradientMismatch, compare_grads
+from tests.pages import ROOT
 
 
 def _autograd_grad():
@@ -51,6 +54,18 @@ def test_the_table_reads_as_text_and_as_html():
     table = compare_grads({"a": (torch.tensor(1.0), torch.tensor(1.0))})
     assert "tensor" in str(table) and "scalar" in str(table)
     assert "<table>" in table._repr_html_()
+
+
+def test_the_column_a_phone_drops_is_the_shape():
+    """site.css hides the second column of a .compare-grads table under 480px, saying that it
+    only repeats the tensor's shape: that column must be the shape, and the class there."""
+    html = compare_grads({"a": (torch.zeros(2, 3), torch.zeros(2, 3))})._repr_html_()
+    assert html.startswith('<div class="compare-table compare-grads">')
+    headers = re.findall(r"<th>(.*?)</th>", html)
+    cells = re.findall(r"<td>(.*?)</td>", html)
+    assert headers[1] == "shape" and cells[1] == "[2, 3]"
+    css = (ROOT / "docs" / "assets" / "stylesheets" / "site.css").read_text()
+    assert ".compare-grads table td:nth-child(2)" in css
 
 
 def test_ulps_apart_counts_float32_steps_across_zero_and_binades():
