@@ -34,6 +34,15 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
+def site_pages(site: Path) -> list[str]:
+    """The URL path of every page of a built site ('' for the home page, 'knobs/', ...)."""
+    return sorted(
+        "" if p.parent == site else str(p.parent.relative_to(site)) + "/"
+        for p in site.rglob("index.html")
+        if "assets" not in p.relative_to(site).parts and p.parent.name != "404"
+    )
+
+
 def chromium_path() -> str | None:
     if Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK):
         return CHROMIUM

@@ -19,49 +19,32 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pagecheck.browser import (  # noqa: E402
-    CHROMIUM_ARGS,
-    DESKTOP,
-    INSTALL_HINT,
-    PHONE,
-    SiteServer,
-    chromium_path,
-    dom_elements,
-    load,
-)
-
-
-def site_pages(site: Path) -> list[str]:
-    return sorted(
-        "" if p.parent == site else str(p.parent.relative_to(site)) + "/"
-        for p in site.rglob("index.html")
-        if "assets" not in p.relative_to(site).parts and p.parent.name != "404"
-    )
+from pagecheck import browser  # noqa: E402
 
 
 def measure(site: Path, pages: list[str]) -> dict[str, tuple[int, int, int]]:
     """{page: (desktop height, phone height, DOM elements)}."""
-    chrome = chromium_path()
+    chrome = browser.chromium_path()
     if chrome is None:
-        raise SystemExit(INSTALL_HINT)
+        raise SystemExit(browser.INSTALL_HINT)
     sizes: dict[str, list[int]] = {rel: [0, 0, 0] for rel in pages}
-    with SiteServer(site) as server, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chrome, args=CHROMIUM_ARGS)
-        for column, viewport in ((0, DESKTOP), (1, PHONE)):
-            context = browser.new_context(viewport=viewport, color_scheme="light")
+    with browser.SiteServer(site) as server, sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chrome, args=browser.CHROMIUM_ARGS)
+        for column, viewport in ((0, browser.DESKTOP), (1, browser.PHONE)):
+            context = chromium.new_context(viewport=viewport, color_scheme="light")
             page = context.new_page()
             for rel in pages:
-                load(page, server.base + rel)
+                browser.load(page, server.base + rel)
                 sizes[rel][column] = page.evaluate("document.documentElement.scrollHeight")
-                sizes[rel][2] = dom_elements(page)  # the same count scripts/screenshots.py prints
+                sizes[rel][2] = browser.dom_elements(page)  # the same count scripts/screenshots.py prints
             context.close()
-        browser.close()
+        chromium.close()
     return {rel: tuple(v) for rel, v in sizes.items()}
 
 
 def main() -> None:
     site = Path(sys.argv[1] if len(sys.argv) > 1 else "site")
-    pages = sys.argv[2:] or site_pages(site)
+    pages = sys.argv[2:] or browser.site_pages(site)
     sizes = measure(site, pages)
     width = max(len(p or "/") for p in pages)
     print(f"{'page':{width}}  {'desktop px':>10}  {'phone px':>9}  {'DOM elements':>12}")

@@ -27,17 +27,14 @@ from pagecheck.browser import (  # noqa: E402
     chromium_path,
     dom_elements,
     load,
+    site_pages,
 )
 
 
 def main() -> None:
     site = Path(sys.argv[1] if len(sys.argv) > 1 else "site")
     out = Path(sys.argv[2] if len(sys.argv) > 2 else "screenshots")
-    pages = sys.argv[3:] or sorted(
-        "" if p.parent == site else str(p.parent.relative_to(site)) + "/"
-        for p in site.rglob("index.html")
-        if "assets" not in p.relative_to(site).parts
-    )
+    pages = sys.argv[3:] or site_pages(site)
     chrome = chromium_path()
     if chrome is None:
         raise SystemExit(INSTALL_HINT)
