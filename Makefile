@@ -16,7 +16,7 @@ STAMP  := $(VENV)/.installed
 # Material for MkDocs prints a notice about MkDocs 2 on every run; this site pins mkdocs<2.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve test build build-cold benchmark screenshots audit notebooks clean setup
+.PHONY: serve test build build-cold benchmark screenshots sizes audit notebooks clean setup
 
 setup: $(STAMP)
 
@@ -46,6 +46,9 @@ benchmark: $(STAMP)
 
 screenshots: build
 	$(BIN)/python scripts/screenshots.py site screenshots
+
+sizes: build
+	$(BIN)/python scripts/page_sizes.py site
 
 audit: build
 	npm ci --prefix scripts/audit --no-audit --no-fund --silent
