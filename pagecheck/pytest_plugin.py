@@ -6,6 +6,10 @@ length); this runner instead keeps the page's namespace from the fence before, r
 the new fence, and then checks the claims that follow it in the prose. Running one item
 alone (``-k``) still works: the fences above it are run first.
 
+When the drift check is part of the run (``DRIFT``, set by the project's conftest when
+``tests/test_drift.py`` is collected), each page's gradient perturbations are run on the way
+through the page (``pagecheck.drift``), so that the drift check does not run the page again.
+
 Loaded from the project's ``conftest.py``.
 """
 
@@ -17,10 +21,12 @@ from pathlib import Path
 import pytest
 from pytest_markdown_docs._runners import _Runner, register_runner
 
+from pagecheck.drift import GradientDrift
 from pagecheck.page import Page, read_page_cached
 from pagecheck.runner import PageError, PageRunner
 
 ROOT = Path(__file__).resolve().parent.parent
+DRIFT = False  # run the gradient perturbations on the way through each page
 
 
 class PageCheckFailure(AssertionError):
@@ -33,6 +39,8 @@ class _Session:
     runner: PageRunner
     last_index: int | None = None
     broken: str | None = None
+    drift: GradientDrift | None = None
+    finished: bool = False  # every fence ran and every claim holds
 
 
 _sessions: dict[str, _Session] = {}
@@ -54,9 +62,18 @@ def _fence_for(page: Page, start_line: int):
 
 
 def _new_session(page: Page) -> _Session:
-    session = _Session(page, PageRunner(page, display_path=display_path(page.path)))
+    where = display_path(page.path)
+    session = _Session(page, PageRunner(page, display_path=where))
+    if DRIFT:
+        session.drift = GradientDrift(page, where)
     _sessions[str(page.path)] = session
     return session
+
+
+def finished_session(path: Path) -> _Session | None:
+    """The page as this process ran it under the page tests, if it ran to the end and held."""
+    session = _sessions.get(str(path))
+    return session if session is not None and session.finished else None
 
 
 @register_runner(default=True)
@@ -86,6 +103,8 @@ class PageSessionRunner(_Runner):
         self._run_one(session, fence, check_claims=True)
 
     def _run_one(self, session: _Session, fence, check_claims: bool) -> None:
+        if session.drift is not None:
+            session.drift.before(session.runner, fence)
         try:
             session.runner.run_fence(fence)
         except PageError as error:
@@ -99,6 +118,7 @@ class PageSessionRunner(_Runner):
                 raise PageCheckFailure(
                     f"{len(failures)} claim(s) on this page do not hold:\n" + "\n".join(failures)
                 )
+            session.finished = True
 
     def repr_failure(self, test, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
         if isinstance(excinfo.value, PageCheckFailure):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from tests.pages import ROOT
 
@@ -67,11 +69,19 @@ class Build:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Build:
-    site = tmp_path_factory.mktemp("site")
-    result = mkdocs_build(ROOT / "mkdocs.yml", site)
-    assert result.returncode == 0, result.stderr
-    return Build(site, result.stderr)
+def built_site(tmp_path_factory, worker_id) -> Build:
+    """The site, built once per test run: the first test worker that needs it builds it, and
+    every other worker waits for that build and reads the same folder."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent  # the run's folder, shared by workers
+    site, record = shared / "site", shared / "site-build.json"
+    with FileLock(str(shared / "site-build.lock")):
+        if not record.exists():
+            result = mkdocs_build(ROOT / "mkdocs.yml", site)
+            record.write_text(json.dumps({"returncode": result.returncode, "log": result.stderr}))
+    build = json.loads(record.read_text())
+    assert build["returncode"] == 0, build["log"]
+    return Build(site, build["log"])
 
 
 def pytest_sessionstart(session):

@@ -3,7 +3,8 @@ console error, no request to any host but the local server), its formulas are re
 executed outputs are there, both palettes work, nothing is wider than a phone's screen
 unless it scrolls in a box of its own, search finds it; and a screenshot of it at
 desktop width (light) and at phone width (dark) lands in ``screenshots/`` for a person to
-look through (``make screenshots`` takes every combination).
+look through: the first screen of each, which is cheap (``make screenshots`` takes every
+combination, of whole pages, which costs about a second a page).
 
 Without Chromium these tests are skipped with the command to install it, except under CI
 (``CI`` set), where a missing browser is a failure.
@@ -86,7 +87,7 @@ def test_page_reads_well_in_both_palettes_and_both_widths(doc, browser, server, 
         problems = content_problems(page)
         scheme = page.evaluate("document.body.dataset.mdColorScheme")
         background = page.evaluate("getComputedStyle(document.body).backgroundColor")
-        page.screenshot(path=str(screenshots_dir / f"{name}-desktop-light.png"), full_page=True)
+        page.screenshot(path=str(screenshots_dir / f"{name}-desktop-light.png"))
 
         # The palette toggle switches to the other scheme, and the page still renders.
         page.locator("label.md-header__button[for^='__palette']:visible").first.click()
@@ -98,7 +99,7 @@ def test_page_reads_well_in_both_palettes_and_both_widths(doc, browser, server, 
         page.set_viewport_size(PHONE)
         page.wait_for_timeout(100)
         problems += [f"phone: {p}" for p in content_problems(page) + width_problems(page)]
-        page.screenshot(path=str(screenshots_dir / f"{name}-phone-dark.png"), full_page=True)
+        page.screenshot(path=str(screenshots_dir / f"{name}-phone-dark.png"))
     finally:
         context.close()
     problems += watch.problems()

@@ -1,40 +1,47 @@
 """The drift check, checked: alter any stated number or any hand-written gradient line on
-any page, and the page must fail, naming the page and the line.
+any page, and the page must fail, naming the page and the line, for the right reason.
 
 Every claim of every page gets its typed number altered (one digit changed) and must then
-fail at its own line. Every line of a hand-written backward pass (an assignment to a
-``grad_*`` name) gets its right-hand side perturbed, ``(rhs) * 1.5 + 0.37``, and the page
-must then fail. (The perturbation leaves only -0.74 unchanged, a value no gradient on the
-site takes; ``* 1.5 + 1`` would have left a gradient of -2 as it was.)
+fail as that claim not holding, at its own line. Every statement that assigns to a
+``grad_*`` name gets its right-hand side perturbed (``pagecheck.drift``) and must then make
+a comparison with autograd fail, or a stated number: a syntax error, a name error or any
+other failure does not count.
+
+A page runs once: its page tests (pytest-markdown-docs) run the perturbations on the way
+through it, in the same test worker (the tests of one page share an ``xdist_group``), and
+the number check evaluates altered claims in the namespace the page left behind. Run alone,
+a test here runs its page itself.
 """
 
 from __future__ import annotations
 
-import re
 import subprocess
-from dataclasses import replace
 import sys
+import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from pagecheck import pytest_plugin
+from pagecheck.drift import Outcome, drift_page, perturbed
 from pagecheck.page import _split_claim, read_page
 from pagecheck.runner import PageRunner
 from tests.pages import ROOT, nav_pages
-
-PAGES = nav_pages()
-GRADIENT_LINE = re.compile(
-    r"^(?P<lhs>\s*grad_\w+(?:\[[^=]*?\])?\s*(?:\+|-)?=(?!=)\s*)(?P<rhs>[^#]*?)(?P<rest>\s*(?:#.*)?)$"
-)
 
 
 def _rel(path: Path) -> str:
     return str(path.relative_to(ROOT))
 
 
+PAGES = [pytest.param(p, id=_rel(p), marks=pytest.mark.xdist_group(_rel(p))) for p in nav_pages()]
+
+
 def _alter_digit(typed: str) -> str:
     """Change the last digit of the first run of digits: 24{,}576 -> 25{,}576, 0.5 -> 0.6.
     A formula without digits gets a term added: xw -> xw + 1."""
+    import re
+
     match = re.search(r"\d+", typed)
     if not match:
         return f"{typed} + 1"
@@ -45,19 +52,6 @@ def _alter_digit(typed: str) -> str:
     return typed[: match.start()] + altered + typed[match.end() :]
 
 
-_finished: dict[Path, PageRunner] = {}
-
-
-def finished_runner(path: Path) -> PageRunner:
-    """The page, run once (per test session) as it stands."""
-    if path not in _finished:
-        runner = PageRunner(read_page(path), display_path=_rel(path))
-        failures = runner.run_all()
-        assert failures == [], f"{_rel(path)} does not pass as it stands:\n" + "\n".join(failures)
-        _finished[path] = runner
-    return _finished[path]
-
-
 def _altered_claim(claim) -> str:
     """The claim with its typed number altered (only the part after the last ==)."""
     head, sep, tail = claim.raw[2:-2].rpartition("==")
@@ -65,87 +59,105 @@ def _altered_claim(claim) -> str:
     return "{{" + head + sep + tail.replace(claim.typed, _alter_digit(claim.typed), 1) + "}}"
 
 
-@pytest.mark.parametrize("path", PAGES, ids=_rel)
+def finished_runner(path: Path) -> PageRunner:
+    """The page with every fence run: as the page tests left it in this worker, or run now."""
+    session = pytest_plugin.finished_session(path)
+    if session is not None:
+        return session.runner
+    runner = PageRunner(read_page(path), display_path=_rel(path))
+    failures = runner.run_all()
+    assert failures == [], f"{_rel(path)} does not pass as it stands:\n" + "\n".join(failures)
+    return runner
+
+
+@pytest.mark.parametrize("path", PAGES)
 def test_altering_any_stated_number_fails_at_its_line(path):
     runner = finished_runner(path)
-    text = path.read_text(encoding="utf-8")
-    lines = text.split("\n")
+    lines = path.read_text(encoding="utf-8").split("\n")
     claims = [c for c in runner.page.claims if c.typed is not None]
     survivors = []
     for claim in claims:
         altered_raw = _altered_claim(claim)
-        line = lines[claim.line - 1]
         start = claim.column - 1
-        assert line[start : start + len(claim.raw)] == claim.raw
+        assert lines[claim.line - 1][start : start + len(claim.raw)] == claim.raw
         # The altered claim as the page reader reads it (the same split into expr and typed),
         # without reading the whole page again for every claim.
         expr, typed = _split_claim(altered_raw[2:-2])
         mutant = replace(claim, raw=altered_raw, expr=expr, typed=typed)
         assert mutant.expr == claim.expr and mutant.typed != claim.typed
         failures = runner.finish([mutant])
-        if not (len(failures) == 1 and failures[0].startswith(f"{_rel(path)}:{claim.line}:")):
-            survivors.append(f"{_rel(path)}:{claim.line}: {claim.raw} -> {altered_raw}")
+        expected = f"{_rel(path)}:{claim.line}: claim {altered_raw} does not hold: "
+        if not (len(failures) == 1 and failures[0].startswith(expected)):
+            survivors.append(f"{_rel(path)}:{claim.line}: {claim.raw} -> {altered_raw}: {failures or 'still holds'}")
     assert claims or not runner.page.code_fences, f"{_rel(path)} has code but states no number"
-    assert survivors == [], "altered numbers that the check did not catch:\n" + "\n".join(survivors)
+    assert survivors == [], "altered numbers that the check did not catch as such:\n" + "\n".join(survivors)
 
 
-def _balance(text: str) -> int:
-    return sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
-
-
-def _gradient_statements(path: Path) -> list[tuple[int, int]]:
-    """(first line, last line) of every statement assigning to a grad_* name; a statement
-    continued over several lines (open brackets) runs to the line that closes them."""
-    page = read_page(path)
-    found = []
-    for fence in page.code_fences:
-        code_lines = fence.code.split("\n")
-        for offset, line in enumerate(code_lines):
-            match = GRADIENT_LINE.match(line)
-            if not match:
-                continue
-            depth, last = _balance(match.group("rhs")), offset
-            while depth > 0 and last + 1 < len(code_lines):
-                last += 1
-                depth += _balance(CODE_AND_COMMENT.match(code_lines[last]).group("code"))
-            found.append((fence.code_line + offset, fence.code_line + last))
-    return found
-
-
-CODE_AND_COMMENT = re.compile(r"^(?P<code>[^#]*?)(?P<rest>\s*(?:#.*)?)$")
-
-
-def _perturbed(lines: list[str], first: int, last: int) -> list[str]:
-    """The statement's right-hand side becomes (rhs) * 1.5 + 0.37 (lines are 1-based)."""
-    altered = list(lines)
-    match = GRADIENT_LINE.match(lines[first - 1])
-    if first == last:
-        altered[first - 1] = f"{match.group('lhs')}({match.group('rhs')}) * 1.5 + 0.37{match.group('rest')}"
-        return altered
-    altered[first - 1] = f"{match.group('lhs')}({match.group('rhs')}{match.group('rest')}"
-    end = CODE_AND_COMMENT.match(lines[last - 1])
-    altered[last - 1] = f"{end.group('code')}) * 1.5 + 0.37{end.group('rest')}"
-    return altered
-
-
-@pytest.mark.parametrize("path", PAGES, ids=_rel)
+@pytest.mark.parametrize("path", PAGES)
 def test_altering_any_hand_written_gradient_line_fails(path):
-    lines = path.read_text(encoding="utf-8").split("\n")
-    survivors = []
-    for first, last in _gradient_statements(path):
-        page = read_page(path, "\n".join(_perturbed(lines, first, last)))
-        # The perturbation lengthens the line; that must not be what fails the page.
-        page.problems[:] = [p for p in page.problems if not p.message.startswith("code line of")]
-        assert page.problems == [], f"{_rel(path)}:{first}: the perturbed page does not read: {page.problems}"
-        failures = PageRunner(page, display_path=_rel(path)).run_all()
-        if not failures or not failures[0].startswith(f"{_rel(path)}:"):
-            survivors.append(f"{_rel(path)}:{first}: {lines[first - 1].strip()}")
-    assert survivors == [], "altered gradient lines that the check did not catch:\n" + "\n".join(survivors)
+    session = pytest_plugin.finished_session(path)
+    if session is not None and session.drift is not None:
+        outcomes = session.drift.outcomes
+    else:
+        outcomes = drift_page(path, _rel(path))
+    for outcome in outcomes:  # shown with -s: which comparison caught which line
+        print(f"{_rel(path)}:{outcome.first} caught at {outcome.caught_at}")
+    survivors = [o.describe(_rel(path)) for o in outcomes if o.caught_at is None]
+    assert survivors == [], "altered gradient lines that no comparison caught:\n" + "\n".join(survivors)
 
 
 def test_a_statement_over_several_lines_is_perturbed_whole():
     lines = ["    grad_x = f(a,", "             b)  # note", "print(grad_x)"]
-    assert _perturbed(lines, 1, 2)[:2] == ["    grad_x = (f(a,", "             b)) * 1.5 + 0.37  # note"]
+    assert perturbed(lines, 1, 2)[:2] == ["    grad_x = __drift__(f(a,", "             b))  # note"]
+
+
+def test_the_perturbation_moves_numbers_tensors_lists_and_symbolic_matrices():
+    import sympy as sp
+    import torch
+
+    from pagecheck.drift import drift
+
+    assert drift(2.0) == 3.37 and drift(0) == 0.37
+    assert torch.equal(drift(torch.tensor([0.0, 2.0])), torch.tensor([0.37, 3.37]))
+    assert drift([1.0, (2.0,)]) == [1.87, (3.37,)]
+    x = sp.Symbol("x")
+    assert drift(sp.Matrix([[x]]))[0, 0] == 1.5 * x + 0.37
+
+
+def test_only_a_comparison_or_a_claim_counts_as_catching_a_perturbation():
+    where = "docs/p.md"
+    assert Outcome(3, "grad_x = x", f"{where}:9: code fence raised snippets.compare.GradientMismatch: x").caught_at == f"{where}:9"
+    assert Outcome(3, "grad_x = x", f"{where}:12: claim {{{{ g == 2 }}}} does not hold: off").caught_at == f"{where}:12"
+    for other in (
+        f"{where}:3: code fence has a syntax error: invalid syntax",
+        f"{where}:5: code fence raised NameError: name 'y' is not defined",
+        f"{where}:7: claim {{{{ g == 2 }}}} could not be evaluated: NameError",
+        None,
+    ):
+        assert Outcome(3, "grad_x = x", other).caught_at is None, other
+
+
+def test_a_page_that_breaks_for_another_reason_does_not_count_as_caught(tmp_path):
+    """A perturbation that breaks the page, but not through a comparison, is reported."""
+    page = tmp_path / "p.md"
+    page.write_text(textwrap.dedent('''
+        ```python exec="on"
+        grad_x = 2.0
+        ```
+
+        ```python exec="on" continuation
+        names = {2: "two"}
+        print(names[int(grad_x)])   # a KeyError once grad_x is perturbed
+        ```
+
+        ```python exec="on" continuation
+        grad_y = 1.0
+        assert grad_y == 1.0        # a comparison: catches its perturbation
+        ```
+        ''').lstrip("\n"))
+    outcomes = drift_page(page, "p.md")
+    assert [(o.first, o.caught_at) for o in outcomes] == [(2, None), (11, "p.md:12")]
+    assert "KeyError" in outcomes[0].describe("p.md")
 
 
 def test_the_test_run_itself_reports_an_altered_page_with_page_and_line(tmp_path):

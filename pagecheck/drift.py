@@ -1,0 +1,177 @@
+"""The drift check's perturbations: change a hand-written gradient line, and the page must fail
+because a comparison with autograd (or a stated number) no longer holds.
+
+Every statement that assigns to a ``grad_*`` name has its right-hand side replaced by
+``__drift__(rhs)``, which is ``rhs * 1.5 + 0.37`` for a number or a tensor and the same for
+each entry of a list, a tuple or a sympy matrix (a statement over several lines is perturbed
+whole). The perturbed
+page is run from the fence that holds the statement to the end: the fences above it are not
+run again. The page is run once, fence by fence, and just before a fence that holds
+perturbation sites the process forks, once per site: the child has the namespace exactly as
+the fences above left it, runs the perturbed fence and every fence after it, checks the
+page's claims, and reports its first failure to the parent through a pipe.
+
+A perturbation counts as caught only for the right reason: a gradient comparison failed
+(``GradientMismatch``, raised by ``snippets.compare.compare_grads``; or an ``assert`` in the
+page's code, which is how a page compares a number with autograd's), or a stated number no
+longer holds. A syntax error, a name error or any other failure is reported as not caught,
+with what happened instead.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pagecheck.page import Fence, Page, read_page
+from pagecheck.runner import PageError, PageRunner
+
+GRADIENT_LINE = re.compile(
+    r"^(?P<lhs>\s*grad_\w+(?:\[[^=]*?\])?\s*(?:\+|-)?=(?!=)\s*)(?P<rhs>[^#]*?)(?P<rest>\s*(?:#.*)?)$"
+)
+CODE_AND_COMMENT = re.compile(r"^(?P<code>[^#]*?)(?P<rest>\s*(?:#.*)?)$")
+# What a failure message says when the reason is the right one.
+_COMPARISON_FAILED = re.compile(r"^(?P<where>\S+:\d+): code fence raised (?:snippets\.compare\.GradientMismatch|AssertionError)")
+_CLAIM_FAILED = re.compile(r"^(?P<where>\S+:\d+): claim .* does not hold")
+
+
+@dataclass
+class Outcome:
+    """What one perturbed statement did to its page."""
+
+    first: int  # the statement's first line on the page
+    statement: str
+    failure: str | None  # the page's first failure, None if it passed
+
+    @property
+    def caught_at(self) -> str | None:
+        """``page:line`` of the comparison or claim that caught it, or None."""
+        if self.failure is None:
+            return None
+        match = _COMPARISON_FAILED.match(self.failure) or _CLAIM_FAILED.match(self.failure)
+        return match.group("where") if match else None
+
+    def describe(self, display_path: str) -> str:
+        where = f"{display_path}:{self.first}: {self.statement}"
+        if self.failure is None:
+            return f"{where}\n    the page still passes"
+        return f"{where}\n    failed for another reason: {self.failure.splitlines()[0]}"
+
+
+def _balance(text: str) -> int:
+    return sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+
+
+def gradient_statements(page: Page) -> list[tuple[int, int]]:
+    """(first line, last line) of every statement assigning to a grad_* name; a statement
+    continued over several lines (open brackets) runs to the line that closes them."""
+    found = []
+    for fence in page.code_fences:
+        code_lines = fence.code.split("\n")
+        for offset, line in enumerate(code_lines):
+            match = GRADIENT_LINE.match(line)
+            if not match:
+                continue
+            depth, last = _balance(match.group("rhs")), offset
+            while depth > 0 and last + 1 < len(code_lines):
+                last += 1
+                depth += _balance(CODE_AND_COMMENT.match(code_lines[last]).group("code"))
+            found.append((fence.code_line + offset, fence.code_line + last))
+    return found
+
+
+def drift(value):
+    """What a perturbed gradient statement assigns: ``value * 1.5 + 0.37``, entry by entry for
+    a list, a tuple or a sympy matrix. It leaves only -0.74 unchanged, a value no gradient on
+    the site takes (``* 1.5 + 1`` would have left a gradient of -2 as it was)."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(drift(v) for v in value)
+    if hasattr(value, "applyfunc"):  # a sympy matrix: no scalar can be added to it
+        return value.applyfunc(drift)
+    return value * 1.5 + 0.37
+
+
+def perturbed(lines: list[str], first: int, last: int) -> list[str]:
+    """The statement's right-hand side becomes ``__drift__(rhs)`` (lines are 1-based)."""
+    altered = list(lines)
+    match = GRADIENT_LINE.match(lines[first - 1])
+    if first == last:
+        altered[first - 1] = f"{match.group('lhs')}__drift__({match.group('rhs')}){match.group('rest')}"
+        return altered
+    altered[first - 1] = f"{match.group('lhs')}__drift__({match.group('rhs')}{match.group('rest')}"
+    end = CODE_AND_COMMENT.match(lines[last - 1])
+    altered[last - 1] = f"{end.group('code')}){end.group('rest')}"
+    return altered
+
+
+class GradientDrift:
+    """The perturbations of one page, run from a runner that is going through the page."""
+
+    def __init__(self, page: Page, display_path: str) -> None:
+        self.page = page
+        self.display_path = display_path
+        self.lines = page.text.split("\n")
+        self.sites: dict[int, list[tuple[int, int]]] = {}  # fence index -> statements in it
+        for first, last in gradient_statements(page):
+            fence = next(f for f in page.code_fences if f.start_line < first < f.end_line)
+            self.sites.setdefault(fence.index, []).append((first, last))
+        self.outcomes: list[Outcome] = []
+
+    def before(self, runner: PageRunner, fence: Fence) -> None:
+        """Call just before ``runner`` runs ``fence``: every perturbation inside it is run now."""
+        for first, last in self.sites.get(fence.index, []):
+            statement = " ".join(line.strip() for line in self.lines[first - 1 : last])
+            self.outcomes.append(Outcome(first, statement, self._run_perturbed(runner, fence, first, last)))
+
+    def _run_perturbed(self, runner: PageRunner, fence: Fence, first: int, last: int) -> str | None:
+        read, write = os.pipe()
+        # The garbage collector would walk (and so copy) every object the child inherits:
+        # freeze them, and let the child run without it.
+        gc.freeze()
+        pid = os.fork()
+        if pid == 0:  # the child: the namespace as the fences above left it
+            gc.disable()
+            os.close(read)
+            try:
+                failure = self._finish_perturbed(runner, fence, first, last)
+            except BaseException as error:  # noqa: BLE001  (reported, never swallowed)
+                failure = f"{self.display_path}:{first}: the perturbed run crashed: {error!r}"
+            with os.fdopen(write, "w") as out:
+                json.dump({"failure": failure}, out)
+            os._exit(0)
+        gc.unfreeze()
+        os.close(write)
+        with os.fdopen(read) as pipe:
+            received = pipe.read()
+        os.waitpid(pid, 0)
+        if not received:
+            return f"{self.display_path}:{first}: the perturbed run died without a word"
+        return json.loads(received)["failure"]
+
+    def _finish_perturbed(self, runner: PageRunner, fence: Fence, first: int, last: int) -> str | None:
+        page = read_page(self.page.path, "\n".join(perturbed(self.lines, first, last)))
+        child = PageRunner(page, display_path=self.display_path)
+        child.namespace, child.ran, child.early = runner.namespace, list(runner.ran), dict(runner.early)
+        child.namespace["__drift__"] = drift
+        for later in page.code_fences[[f.index for f in page.code_fences].index(fence.index) :]:
+            try:
+                child.run_fence(later)
+            except PageError as error:
+                return str(error)
+        failures = child.finish()
+        return failures[0] if failures else None
+
+
+def drift_page(path: Path, display_path: str) -> list[Outcome]:
+    """Run a page once from the top, every gradient perturbation on the way."""
+    page = read_page(path)
+    drift = GradientDrift(page, display_path)
+    runner = PageRunner(page, display_path=display_path)
+    for fence in page.code_fences:
+        drift.before(runner, fence)
+        runner.run_fence(fence)
+    return drift.outcomes
