@@ -97,7 +97,7 @@ def on_config(config, **kwargs):
     if jupyter is not None and not EXECUTE:  # a bare build runs nothing
         jupyter.config["execute"] = False
     if jupyter is not None and jupyter.config.get("cache"):
-        jupyter.config["cache_dir"] = str(cache.CACHE_DIR.parent / "mkdocs-jupyter" / cache.notebook_key())
+        jupyter.config["cache_dir"] = str(cache.cache_dir().parent / "mkdocs-jupyter" / cache.notebook_key())
     return config
 
 
