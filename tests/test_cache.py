@@ -10,6 +10,7 @@ pages add to the ``snippets`` package's search path."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import textwrap
@@ -178,7 +179,7 @@ def test_the_cache_folder_is_read_when_it_is_used(tmp_path, monkeypatch):
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
         "a/k1.json",
         "b/k2.json",
-        f"memo/latex/{__import__('hashlib').sha256(b'x').hexdigest()}.txt",
+        f"memo/latex/{hashlib.sha256(b'x').hexdigest()}.txt",
     ]
     assert cache.load("k1") is None and cache.load("k2").key == "k2"
 
