@@ -438,6 +438,3 @@ def _error_block(message: str) -> str:
 
 def _note(message: str) -> str:
     return f'<div class="admonition warning"><p>{html.escape(message)}</p></div>'
-
-
-__all__ = ["on_config", "on_pre_build", "on_page_markdown", "on_page_content", "on_post_page", "on_post_template", "on_post_build", "validator", "formatter"]

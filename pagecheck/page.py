@@ -31,7 +31,6 @@ class Fence:
     end_line: int  # 1-based line of the closing ``` line
     info: str
     code: str
-    options: set[str]
     executed: bool  # exec="on": runs at build time
     tested: bool  # python, not notest: runs under pytest-markdown-docs
     continuation: bool
@@ -51,10 +50,6 @@ class Claim:
     raw: str  # the whole {{ ... }} text
     in_math: bool = False
     after_fence: int | None = None  # index into Page.fences; None: no code on the page
-
-    @property
-    def shown(self) -> str:
-        return self.typed if self.typed is not None else ""
 
 
 @dataclass
@@ -225,7 +220,6 @@ def read_page(path: Path, text: str | None = None) -> Page:
                 end_line=last + 1,
                 info=token.info,
                 code=token.content,
-                options=options,
                 executed=is_python and kv.get("exec", "").lower() in {"on", "1", "yes", "true"},
                 tested=is_python and "notest" not in options,
                 continuation="continuation" in options,
