@@ -103,8 +103,10 @@ def on_config(config, **kwargs):
 
 def on_files(files, config, **kwargs):
     # The blank exercises are made from the worked solutions: a stale one would hand the
-    # learner another exercise than the page shows.
-    for problem in notebooks.stale(Path(config["docs_dir"]) / "mlp" / "exercises"):
+    # learner another exercise than the page shows. And a number in a notebook's prose is
+    # checked by nothing: it must be written in code or in words.
+    exercises = Path(config["docs_dir"]) / "mlp" / "exercises"
+    for problem in notebooks.stale(exercises) + notebooks.all_prose_problems(exercises):
         log.warning(problem)
     return files
 
