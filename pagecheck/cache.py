@@ -13,6 +13,13 @@ that adds a claim with a new expression runs again to compute it.
 
 Only pages whose fences all ran are stored: a failure is never cached. ``PAGECHECK_CACHE=off``
 turns the cache off (a cold run that writes nothing); ``make build-cold`` does that.
+
+Entries live in ``PAGECHECK_CACHE_DIR`` (default ``.cache/pages``), remembered parses in
+``PAGECHECK_MEMO_DIR`` (default ``.cache``). Both are read from the environment each time the
+cache is used, so a test (or a benchmark) that sets them gets its own folders even when this
+module was imported before. Every file is written under a temporary name of its own in the
+same folder and then renamed over the entry, so that two processes storing the same entry at
+once never leave half of one, nor trip over each other's temporary file.
 """
 
 from __future__ import annotations
@@ -22,16 +29,25 @@ import json
 import os
 import platform
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE_DIR = Path(os.environ.get("PAGECHECK_CACHE_DIR", ROOT / ".cache" / "pages"))
-# Results of pure functions of text (a typed formula parsed by sympy), shared by every cache
-# folder: they can never be stale, and a cold run of the pages need not parse them again.
-MEMO_DIR = Path(os.environ.get("PAGECHECK_MEMO_DIR", ROOT / ".cache"))
 FORMAT = 1
+
+
+def cache_dir() -> Path:
+    """Where page entries live: ``PAGECHECK_CACHE_DIR``, read now, or ``.cache/pages``."""
+    return Path(os.environ.get("PAGECHECK_CACHE_DIR") or ROOT / ".cache" / "pages")
+
+
+def memo_dir() -> Path:
+    """Results of pure functions of text (a typed formula parsed by sympy), shared by every
+    cache folder: they can never be stale, and a cold run of the pages need not parse them
+    again. ``PAGECHECK_MEMO_DIR``, read now, or ``.cache``."""
+    return Path(os.environ.get("PAGECHECK_MEMO_DIR") or ROOT / ".cache")
 
 
 def enabled() -> bool:
@@ -87,8 +103,15 @@ def snippets_imported() -> dict[str, str]:
         if name == "snippets" or name.startswith("snippets."):
             file = getattr(module, "__file__", None)
             if file:
-                found[str(Path(file).resolve().relative_to(ROOT))] = _file_hash(Path(file))
+                found[_recorded_path(Path(file))] = _file_hash(Path(file))
     return found
+
+
+def _recorded_path(file: Path) -> str:
+    """A snippets file as an entry records it: relative to the project (so a cache folder
+    stays valid in another clone), or absolute when it lies outside (a test's own helper)."""
+    resolved = file.resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(resolved)
 
 
 @dataclass
@@ -104,14 +127,31 @@ class Entry:
 
     def still_valid(self) -> bool:
         for rel, digest in self.imports.items():
-            path = ROOT / rel
+            path = ROOT / rel  # an absolute path stays itself
             if not path.is_file() or _file_hash(path) != digest:
                 return False
         return True
 
 
 def _path(key: str) -> Path:
-    return CACHE_DIR / f"{key}.json"
+    return cache_dir() / f"{key}.json"
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write text to path so that a reader sees the old file or the new one, never a part:
+    into a temporary file of a name no other writer uses, in the same folder (a rename
+    within a file system is atomic), then renamed over path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    )
+    try:
+        with handle:
+            handle.write(text)
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
 
 
 def load(key: str) -> Entry | None:
@@ -130,14 +170,11 @@ def load(key: str) -> Entry | None:
 def store(entry: Entry) -> None:
     if not enabled():
         return
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    tmp = _path(entry.key).with_suffix(".tmp")
-    tmp.write_text(json.dumps(entry.__dict__), encoding="utf-8")
-    tmp.replace(_path(entry.key))
+    _write_atomically(_path(entry.key), json.dumps(entry.__dict__))
 
 
 def _text_path(kind: str, key: str) -> Path:
-    return MEMO_DIR / kind / (hashlib.sha256(key.encode()).hexdigest() + ".txt")
+    return memo_dir() / kind / (hashlib.sha256(key.encode()).hexdigest() + ".txt")
 
 
 def load_text(kind: str, key: str) -> str | None:
@@ -151,8 +188,4 @@ def load_text(kind: str, key: str) -> str | None:
 def store_text(kind: str, key: str, text: str) -> None:
     if not enabled():
         return
-    path = _text_path(kind, key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    _write_atomically(_text_path(kind, key), text)

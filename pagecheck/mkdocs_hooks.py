@@ -97,14 +97,16 @@ def on_config(config, **kwargs):
     if jupyter is not None and not EXECUTE:  # a bare build runs nothing
         jupyter.config["execute"] = False
     if jupyter is not None and jupyter.config.get("cache"):
-        jupyter.config["cache_dir"] = str(cache.CACHE_DIR.parent / "mkdocs-jupyter" / cache.notebook_key())
+        jupyter.config["cache_dir"] = str(cache.cache_dir().parent / "mkdocs-jupyter" / cache.notebook_key())
     return config
 
 
 def on_files(files, config, **kwargs):
     # The blank exercises are made from the worked solutions: a stale one would hand the
-    # learner another exercise than the page shows.
-    for problem in notebooks.stale(Path(config["docs_dir"]) / "mlp" / "exercises"):
+    # learner another exercise than the page shows. And a number in a notebook's prose is
+    # checked by nothing: it must be written in code or in words.
+    exercises = Path(config["docs_dir"]) / "mlp" / "exercises"
+    for problem in notebooks.stale(exercises) + notebooks.all_prose_problems(exercises):
         log.warning(problem)
     return files
 
@@ -438,6 +440,3 @@ def _error_block(message: str) -> str:
 
 def _note(message: str) -> str:
     return f'<div class="admonition warning"><p>{html.escape(message)}</p></div>'
-
-
-__all__ = ["on_config", "on_pre_build", "on_page_markdown", "on_page_content", "on_post_page", "on_post_template", "on_post_build", "validator", "formatter"]

@@ -9,8 +9,16 @@ tagged ``solution-only`` are left out. The hints live in markdown cells, folded 
 ``<details>`` blocks, and are kept as they are. The blank copies are committed (Colab opens
 them from the repository), and the build and the tests fail when one is out of date.
 
+The prose of a notebook (its markdown cells) is read as a page's is (``pagecheck.page``),
+but nothing in it is checked against the code: the kernel mkdocs-jupyter runs a notebook in
+is not the page's session. So a number in notebook prose is an error, naming the notebook,
+the cell and the line, wherever a page would need a claim for it; what a page's reader
+exempts (code, identifiers such as ``W1``, list markers, links, HTML) is exempt here too.
+A number belongs in code (```` `1 / n` ````) or in words. A claim ``{{ ... }}`` is an error as
+well: it would be shown as typed and never checked.
+
     python -m pagecheck.notebooks          # write the blank copies  (make notebooks)
-    python -m pagecheck.notebooks --check  # exit 1 naming each stale copy
+    python -m pagecheck.notebooks --check  # exit 1 naming each stale copy or number in prose
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ import re
 import sys
 from pathlib import Path
 from urllib.parse import urljoin
+
+from pagecheck.page import MALFORMED_CLAIM, UNCHECKED, read_page
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES = ROOT / "docs" / "mlp" / "exercises"
@@ -163,6 +173,44 @@ def stale(folder: Path = EXERCISES) -> list[str]:
     return problems
 
 
+def _display(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def prose_problems(source: Path) -> list[str]:
+    """One message per number (or claim) in a notebook's markdown cells, as
+    ``docs/mlp/exercises/x.ipynb: cell 7, line 3: unchecked number '32' in prose: ...``
+    (cells and lines counted from 1, lines within the cell)."""
+    where = _display(source)
+    notebook = json.loads(source.read_text(encoding="utf-8"))
+    problems = []
+    for number, cell in enumerate(notebook["cells"], 1):
+        if cell["cell_type"] != "markdown":
+            continue
+        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        page = read_page(source, text)
+        for problem in page.problems:
+            at = f"{where}: cell {number}, line {problem.line}"
+            if problem.kind == UNCHECKED:
+                problems.append(
+                    f"{at}: unchecked number {problem.number!r} in {problem.place}: notebook prose is "
+                    "not checked against the code; write the number in code (`...`) or in words"
+                )
+            elif problem.kind == MALFORMED_CLAIM:
+                problems.append(f"{at}: {problem.message}")
+        for claim in page.claims:
+            problems.append(
+                f"{where}: cell {number}, line {claim.line}: claim {claim.raw} in notebook prose: "
+                "a notebook's claims are never checked (it runs in a kernel, not in a page's "
+                "session); write the value in code"
+            )
+    return problems
+
+
+def all_prose_problems(folder: Path = EXERCISES) -> list[str]:
+    return [problem for source in sources(folder) for problem in prose_problems(source)]
+
+
 def write(folder: Path = EXERCISES) -> list[Path]:
     written = []
     for source in sources(folder):
@@ -177,8 +225,8 @@ def write(folder: Path = EXERCISES) -> list[Path]:
 
 def main(argv: list[str]) -> int:
     if "--check" in argv:
-        problems = stale()
-        print("\n".join(problems) or "every blank exercise is up to date")
+        problems = stale() + all_prose_problems()
+        print("\n".join(problems) or "every blank exercise is up to date, and no prose states a number")
         return 1 if problems else 0
     for path in write():
         print(f"wrote {path.relative_to(ROOT)}")

@@ -5,7 +5,12 @@ A typed number is a claim about a value *rounded to the precision it is written 
 of 24576, ``5.8e-11`` says it lies within 0.05e-11 of 5.8e-11. A fraction (``1/3`` or
 ``\\frac{1}{3}``) is compared at float32 precision, since that is what the pages compute in.
 Vectors are written ``[12288, 1062882]`` (elements separated by a comma *and a space*, so that
-``24,576`` stays one number) and may nest for matrices.
+``24,576`` stays one number) and may nest for matrices: ``[[1, 2], [3, 4]]``.
+
+A typed vector states a shape as well as numbers: a flat list is one-dimensional, a list of
+n lists of m numbers is [n, m], and the value must have exactly that shape (``[1, 2, 3, 4]``
+is a tensor of shape [4], not one of shape [2, 2] or [1, 4]). A single typed number states
+the value of anything that holds one number, whatever its shape ([], [1] or [1, 1]).
 """
 
 from __future__ import annotations
@@ -123,11 +128,13 @@ def flatten(typed: Any) -> list[TypedNumber]:
 
 
 def shape_of(typed: Any) -> tuple[int, ...]:
+    """The shape a typed vector states: () for a number, (n,) for a flat list, (n, m) for n
+    lists of m numbers, and so on. Rows of different lengths are an error."""
     if isinstance(typed, TypedNumber):
         return ()
     inner = {shape_of(item) for item in typed}
     if len(inner) != 1:
-        raise TypedValueError("ragged vector")
+        raise TypedValueError("ragged vector: its rows have different shapes")
     return (len(typed), *inner.pop())
 
 
@@ -146,7 +153,10 @@ def to_floats(value: Any) -> tuple[list[float], tuple[int, ...]]:
             vals, shp = to_floats(item)
             leaves.extend(vals)
             shapes.add(shp)
-        inner = shapes.pop() if len(shapes) == 1 else ()
+        if len(shapes) > 1:
+            raise TypedValueError(f"cannot compare a ragged {type(value).__name__} (items of shapes "
+                                  f"{sorted(list(s) for s in shapes)}) with typed numbers")
+        inner = shapes.pop() if shapes else ()
         return leaves, (len(value), *inner)
     try:
         return [float(value)], ()
@@ -158,11 +168,20 @@ def compare(typed_text: str, value: Any) -> str | None:
     """Return None when the typed text states the value, else a sentence saying why not."""
     typed = parse_typed(typed_text)
     expected = flatten(typed)
+    try:
+        typed_shape = shape_of(typed)
+    except TypedValueError as error:
+        raise TypedValueError(f"{typed_text!r} is a {error}") from None
     actual, actual_shape = to_floats(value)
     if len(expected) != len(actual):
         return (
             f"the page states {len(expected)} number(s) but the value has {len(actual)} "
             f"(shape {list(actual_shape)})"
+        )
+    if typed_shape and typed_shape != actual_shape:
+        return (
+            f"the page states shape {list(typed_shape)} but the value has shape {list(actual_shape)} "
+            "(write the claim's expression so that its shape is the one typed)"
         )
     bad = [
         (i, t, a)

@@ -31,7 +31,6 @@ class Fence:
     end_line: int  # 1-based line of the closing ``` line
     info: str
     code: str
-    options: set[str]
     executed: bool  # exec="on": runs at build time
     tested: bool  # python, not notest: runs under pytest-markdown-docs
     continuation: bool
@@ -52,16 +51,19 @@ class Claim:
     in_math: bool = False
     after_fence: int | None = None  # index into Page.fences; None: no code on the page
 
-    @property
-    def shown(self) -> str:
-        return self.typed if self.typed is not None else ""
-
 
 @dataclass
 class Problem:
     line: int
     column: int
     message: str
+    kind: str = "page"  # UNCHECKED (a number outside a claim), MALFORMED_CLAIM, or "page"
+    number: str = ""  # an unchecked number as written
+    place: str = ""  # where it is: "prose" or "math"
+
+
+UNCHECKED = "number"
+MALFORMED_CLAIM = "claim"
 
 
 @dataclass
@@ -225,7 +227,6 @@ def read_page(path: Path, text: str | None = None) -> Page:
                 end_line=last + 1,
                 info=token.info,
                 code=token.content,
-                options=options,
                 executed=is_python and kv.get("exec", "").lower() in {"on", "1", "yes", "true"},
                 tested=is_python and "notest" not in options,
                 continuation="continuation" in options,
@@ -246,16 +247,16 @@ def read_page(path: Path, text: str | None = None) -> Page:
     for start, end, inner in _find_claims(masked):
         line, col = _line_col(text, start)
         if inner is None:
-            page.problems.append(Problem(line, col, "a '{{' here is never closed by '}}'"))
+            page.problems.append(Problem(line, col, "a '{{' here is never closed by '}}'", MALFORMED_CLAIM))
             continue
         expr, typed = _split_claim(inner)
         if not expr:
-            page.problems.append(Problem(line, col, f"claim {text[start:end]!r} has no expression"))
+            page.problems.append(Problem(line, col, f"claim {text[start:end]!r} has no expression", MALFORMED_CLAIM))
         in_math = any(a <= start < b for a, b in math_spans)
         if typed and not in_math and re.search(r"\{,\}|\\[,;]|\\(?:cdot|frac|times)", typed):
             page.problems.append(
                 Problem(line, col, f"LaTeX in a claim outside math shows as typed: {typed!r} "
-                        "(write 6,553.6 in prose, or put the claim inside $...$)")
+                        "(write 6,553.6 in prose, or put the claim inside $...$)", MALFORMED_CLAIM)
             )
         page.claims.append(Claim(line, col, expr, typed, text[start:end], in_math))
         masked = _blank(masked, start, end, CLAIM_FILLER)
@@ -309,6 +310,9 @@ def read_page(path: Path, text: str | None = None) -> Page:
                     col,
                     f"unchecked number {m.group()!r} in {where}: write it as "
                     f"{{{{ expr == {m.group()} }}}} so the tests compare it with the code's value",
+                    UNCHECKED,
+                    m.group(),
+                    where,
                 )
             )
 

@@ -16,7 +16,6 @@ import traceback
 import warnings
 from functools import lru_cache
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pagecheck import numbers
@@ -410,8 +409,3 @@ def _compare_formula(typed: str, value: Any) -> str | None:
 def _plain(name: str) -> str:
     return name.replace("{", "").replace("}", "").replace("\\", "")
 
-
-def run_page(path: Path, display_path: str | None = None) -> list[str]:
-    from pagecheck.page import read_page
-
-    return PageRunner(read_page(path), display_path).run_all()

@@ -324,3 +324,73 @@ def test_a_piece_of_an_answer_is_found_wherever_the_blank_shows_it():
     # Folded in a hint, or only the forward pass (logits = h @ W2 + b2): not a giveaway.
     assert giveaways(solution, blank_with("<details><summary>Hint 3</summary>\n\n`W2.T`\n\n</details>")) == []
     assert giveaways(solution, blank_with("`logits = h @ W2 + b2`, then `grad_logits.sum(1)`")) == []
+
+
+# Notebook prose: no number in it is checked against the code (the notebook runs in a
+# kernel, not in a page's session), so none may be stated there; see pagecheck.notebooks.
+
+
+@pytest.mark.parametrize("source", SOLUTIONS, ids=_rel)
+def test_the_prose_of_a_notebook_states_no_number(source):
+    assert notebooks.prose_problems(source) == []
+
+
+def _notebook(*cells: tuple[str, str, list[str]]) -> dict:
+    return {
+        "cells": [
+            {"cell_type": kind, "metadata": {"tags": tags}, "source": text, **({"outputs": [], "execution_count": None} if kind == "code" else {})}
+            for kind, text, tags in cells
+        ],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    }
+
+
+NUMBERS_IN_PROSE = _notebook(
+    ("markdown", "# Exercise\n\nThe batch has 32 rows.\n", []),
+    ("code", "n = 32\n", []),
+    ("code", "# grad_x: [32]\ngrad_x = torch.ones(n) / n\n", ["answer"]),
+    (
+        "markdown",
+        "Not numbers: `n = 32`, W1, float32, [a page](../page-2/), $x_1$ and $\\frac{1}{n}$.\n\n"
+        "1. A list marker.\n\n"
+        "<details><summary>Hint 1</summary>\n\nEach row receives 1/n of it.\n\n</details>\n",
+        [],
+    ),
+    ("markdown", "A claim {{ n == 32 }} is never checked here, nor is $2^{5}$.\n", []),
+)
+
+
+def _expected_prose_problems(where: str) -> list[str]:
+    fix = "notebook prose is not checked against the code; write the number in code (`...`) or in words"
+    return [
+        f"{where}: cell 1, line 3: unchecked number '32' in prose: {fix}",
+        f"{where}: cell 4, line 7: unchecked number '1' in prose: {fix}",
+        f"{where}: cell 5, line 1: unchecked number '2' in math: {fix}",
+        f"{where}: cell 5, line 1: unchecked number '5' in math: {fix}",
+        f"{where}: cell 5, line 1: claim {{{{ n == 32 }}}} in notebook prose: a notebook's claims are never "
+        "checked (it runs in a kernel, not in a page's session); write the value in code",
+    ]
+
+
+def test_a_number_in_notebook_prose_is_named_with_its_notebook_cell_and_line(tmp_path):
+    source = tmp_path / "x.ipynb"
+    source.write_text(notebooks.render(NUMBERS_IN_PROSE), encoding="utf-8")
+    assert notebooks.prose_problems(source) == _expected_prose_problems(str(source))
+
+
+def test_the_build_warns_of_a_number_in_notebook_prose(tmp_path, caplog):
+    """A warning of the hooks is what fails `mkdocs build --strict`."""
+    import logging
+
+    from pagecheck import mkdocs_hooks
+
+    exercises = tmp_path / "docs" / "mlp" / "exercises"
+    exercises.mkdir(parents=True)
+    source = exercises / "x.ipynb"
+    source.write_text(notebooks.render(NUMBERS_IN_PROSE), encoding="utf-8")
+    notebooks.write(exercises)  # an up-to-date blank copy: only the prose is at fault
+    with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.pagecheck"):
+        mkdocs_hooks.on_files(None, {"docs_dir": str(tmp_path / "docs")})
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == (
+        _expected_prose_problems(str(source))
+    )

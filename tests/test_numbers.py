@@ -75,3 +75,43 @@ def test_a_small_exact_number_is_held_to_its_own_digits():
     assert compare_claim(r"2^{-23}", 2.0**-23) is None
     assert compare_claim(r"2^{-23}", 2.0**-22) is not None
     assert compare_claim(r"2^{-17}", 2.0**-17 * (1 + 1e-7)) is None  # float32 rounding passes
+
+
+def test_a_typed_vector_states_its_shape():
+    flat = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    square = flat.reshape(2, 2)
+    assert compare("[1, 2, 3, 4]", flat) is None
+    assert compare("[[1, 2], [3, 4]]", square) is None
+    assert compare("[1, 2, 3, 4]", square) == (
+        "the page states shape [4] but the value has shape [2, 2] "
+        "(write the claim's expression so that its shape is the one typed)"
+    )
+    assert compare("[1, 2, 3, 4]", square.flatten()) is None
+    assert compare("[[1, 2], [3, 4]]", flat).startswith("the page states shape [2, 2] but the value has shape [4] ")
+    assert compare("[[1, 2, 3, 4]]", flat).startswith("the page states shape [1, 4] but the value has shape [4] ")
+    assert compare("[1, 2, 3, 4]", flat[None]).startswith("the page states shape [4] but the value has shape [1, 4] ")
+    # Python lists and tuples have shapes too: a list of two rows of two.
+    assert compare("[[1, 2], [3, 4]]", [[1, 2], (3, 4)]) is None
+    assert compare("[1, 2, 3, 4]", [[1, 2], [3, 4]]).startswith("the page states shape [4] but the value has shape [2, 2] ")
+
+
+def test_the_shape_is_compared_before_the_numbers():
+    # The same four numbers in another shape: refused for the shape, although each matches.
+    assert compare("[1, 2, 3, 4]", torch.tensor([[1.0, 2.0], [3.0, 4.0]])).startswith("the page states shape [4]")
+    # A wrong number in the right shape: refused for the number.
+    assert compare("[[1, 2], [3, 5]]", torch.tensor([[1.0, 2.0], [3.0, 4.0]])) == (
+        "typed 5 at index 3 but the value is 4.0 (allowed error 0.5)"
+    )
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1), (1, 1, 1)])
+def test_a_single_typed_number_states_any_one_number_value(shape):
+    assert compare("2.5", torch.full(shape, 2.5)) is None
+    assert compare("2.5", torch.full(shape, 2.6)) == "typed 2.5 but the value is 2.5999999046325684 (allowed error 0.05)"
+
+
+def test_ragged_rows_are_an_error_typed_or_computed():
+    with pytest.raises(TypedValueError, match=r"^'\[\[1, 2\], \[3\]\]' is a ragged vector: its rows have different shapes$"):
+        compare("[[1, 2], [3]]", torch.tensor([1.0, 2.0, 3.0]))
+    with pytest.raises(TypedValueError, match=r"cannot compare a ragged list \(items of shapes \[\[\], \[2\]\]\)"):
+        compare("[1, 2, 3]", [1.0, torch.tensor([2.0, 3.0])])

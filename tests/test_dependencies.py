@@ -1,0 +1,101 @@
+"""Every module the project imports comes from a dependency pyproject.toml declares (not
+from one that happens to be installed because something else needs it), and every declared
+dependency is pinned in requirements.lock at a version its range allows."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import sys
+import tomllib
+from importlib import metadata
+
+from packaging.requirements import Requirement
+
+from pagecheck.page import read_page
+from tests.pages import ROOT
+
+LOCAL = {"pagecheck", "snippets", "tests", "conftest"}
+PYTHON_FOLDERS = ["pagecheck", "snippets", "tests", "scripts"]
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _declared() -> list[Requirement]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return [Requirement(text) for text in project["dependencies"]]
+
+
+def _locked() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.strip().partition("==")
+            pins[_normal(name)] = version
+    return pins
+
+
+def imported(code: str) -> set[str]:
+    """The top-level names of the modules a piece of code imports (absolute imports)."""
+    found = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def _project_code() -> dict[str, str]:
+    """Every piece of Python the project runs: its modules, the pages' fences, the notebooks' cells."""
+    code = {"conftest.py": (ROOT / "conftest.py").read_text(encoding="utf-8")}
+    for folder in PYTHON_FOLDERS:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            code[str(path.relative_to(ROOT))] = path.read_text(encoding="utf-8")
+    for path in sorted((ROOT / "docs").rglob("*.md")):
+        for fence in read_page(path).code_fences:
+            code[f"{path.relative_to(ROOT)}:{fence.start_line}"] = fence.code
+    for path in sorted((ROOT / "docs").rglob("*.ipynb")):
+        for number, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"], 1):
+            if cell["cell_type"] == "code":
+                source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+                code[f"{path.relative_to(ROOT)} cell {number}"] = source
+    return code
+
+
+def undeclared(code: dict[str, str], declared: set[str]) -> list[str]:
+    """One line per imported module that no declared dependency provides."""
+    providers = metadata.packages_distributions()
+    problems = []
+    for where, text in code.items():
+        for module in sorted(imported(text) - LOCAL - set(sys.stdlib_module_names)):
+            given_by = {_normal(name) for name in providers.get(module, [])}
+            if not given_by & declared:
+                by = ", ".join(sorted(given_by)) or "no installed distribution"
+                problems.append(f"{where}: imports {module} (from {by}), which pyproject.toml does not declare")
+    return problems
+
+
+def test_every_imported_module_is_a_declared_dependency():
+    declared = {_normal(r.name) for r in _declared()}
+    assert undeclared(_project_code(), declared) == []
+
+
+def test_an_import_of_an_undeclared_dependency_is_named():
+    declared = {_normal(r.name) for r in _declared()} - {"markdown-it-py"}
+    assert undeclared({"pagecheck/page.py": "from markdown_it import MarkdownIt\nimport re\n"}, declared) == [
+        "pagecheck/page.py: imports markdown_it (from markdown-it-py), which pyproject.toml does not declare"
+    ]
+
+
+def test_every_declared_dependency_is_pinned_within_its_range():
+    pins = _locked()
+    for requirement in _declared():
+        pin = pins.get(_normal(requirement.name))
+        assert pin is not None, f"{requirement.name} is declared in pyproject.toml but not pinned in requirements.lock"
+        assert requirement.specifier.contains(pin, prereleases=True), (
+            f"requirements.lock pins {requirement.name}=={pin}, outside pyproject.toml's {requirement}"
+        )
