@@ -15,7 +15,7 @@ Loaded from the project's ``conftest.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -41,6 +41,7 @@ class _Session:
     broken: str | None = None
     drift: GradientDrift | None = None
     finished: bool = False  # every fence ran and every claim holds
+    outputs: list = field(default_factory=list)  # each fence's FenceOutput, in order
 
 
 _sessions: dict[str, _Session] = {}
@@ -106,7 +107,7 @@ class PageSessionRunner(_Runner):
         if session.drift is not None:
             session.drift.before(session.runner, fence)
         try:
-            session.runner.run_fence(fence)
+            session.outputs.append(session.runner.run_fence(fence))
         except PageError as error:
             session.broken = f"an earlier fence failed: {str(error).splitlines()[0]}"
             session.last_index = fence.index

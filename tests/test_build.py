@@ -1,5 +1,5 @@
-"""The site builds strictly, twice to the same bytes, and a broken page breaks the build
-with its page and line in the message."""
+"""The site builds strictly, every page's code prints and draws the same in the build and in
+the page tests, and a broken page breaks the build with its page and line in the message."""
 
 from __future__ import annotations
 
@@ -8,15 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import build_small_site, mkdocs_build
+from pagecheck import cache, pytest_plugin
+from pagecheck.page import read_page
+from pagecheck.runner import PageRunner
+from tests.conftest import build_small_site
 from tests.pages import DOCS, ROOT, nav_pages
-
-
-def page_html(site: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(site)): p.read_bytes()
-        for p in site.rglob("*.html")
-    }
 
 
 def test_the_build_is_strict_and_silent(built_site):
@@ -24,19 +20,38 @@ def test_the_build_is_strict_and_silent(built_site):
     assert "Material for MkDocs reaches end of life" not in built_site.log
 
 
-# The execution-times page reports how long this build took: it differs by design.
-TIMED = "about/execution-times/index.html"
+def _page_outputs(path: Path) -> list:
+    """Each fence's output as the page tests ran the page in this worker, or as it runs now."""
+    session = pytest_plugin.finished_session(path)
+    if session is not None:
+        return session.outputs
+    runner = PageRunner(read_page(path), display_path=str(path.relative_to(ROOT)))
+    return [runner.run_fence(fence) for fence in runner.page.code_fences]
 
 
-def test_two_clean_builds_write_the_same_pages(built_site, tmp_path):
-    """A second build that runs everything again (its own, empty cache) writes the same
-    pages as the first (which, outside CI, may have come from the cache: then this also
-    shows that the cache serves what a cold run writes)."""
-    second = mkdocs_build(ROOT / "mkdocs.yml", tmp_path / "second", cache_dir=tmp_path / "cache")
-    assert second.returncode == 0, second.stderr
-    a, b = page_html(built_site.site), page_html(tmp_path / "second")
-    assert a.keys() == b.keys()
-    assert [name for name in a if a[name] != b[name] and name != TIMED] == []
+CODE_PAGES = [
+    pytest.param(p, id=str(p.relative_to(ROOT)), marks=pytest.mark.xdist_group(str(p.relative_to(ROOT))))
+    for p in nav_pages()
+    if read_page(p).code_fences
+]
+
+
+@pytest.mark.parametrize("path", CODE_PAGES)
+def test_the_page_runs_to_what_the_build_showed(path, built_site):
+    """Reproducible outputs without a second build: the build kept each fence's output in
+    its execution cache (the cold build of CI ran every page), and the page tests ran the
+    page again in this test run; both must have printed and drawn the same thing."""
+    rel = str(path.relative_to(ROOT))
+    page = read_page(path)
+    entry = cache.load(cache.page_key(rel, [fence.code for fence in page.code_fences]))
+    assert entry is not None, f"{rel}: the build kept no record of its run (is PAGECHECK_CACHE off?)"
+    ran = _page_outputs(path)
+    assert len(entry.outputs) == len(ran) == len(page.code_fences)
+    for fence, built, now in zip(page.code_fences, entry.outputs, ran):
+        for part in ("text", "html", "figures"):
+            assert built[part] == getattr(now, part), (
+                f"{rel}:{fence.start_line}: the fence's {part} differs between the build and this run"
+            )
 
 
 def test_every_page_is_rendered_with_its_outputs_and_no_markup_left(built_site):
