@@ -24,10 +24,10 @@ import gc
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pagecheck.page import Fence, Page, read_page
+from pagecheck.page import Fence, Page, _split_claim, read_page
 from pagecheck.runner import PageError, PageRunner
 
 GRADIENT_LINE = re.compile(
@@ -175,3 +175,32 @@ def drift_page(path: Path, display_path: str) -> list[Outcome]:
         drift.before(runner, fence)
         runner.run_fence(fence)
     return drift.outcomes
+
+
+def alter_digit(typed: str) -> str:
+    """Change the last digit of the first run of digits: 24{,}576 -> 25{,}576, 0.5 -> 0.6.
+    A formula without digits gets a term added: xw -> xw + 1."""
+    match = re.search(r"\d+", typed)
+    if not match:
+        return f"{typed} + 1"
+    digits = match.group()
+    altered = digits[:-1] + str((int(digits[-1]) + 1) % 10)
+    if altered.lstrip("0") == "" and digits.lstrip("0") != "":
+        altered = digits[:-1] + str((int(digits[-1]) + 2) % 10)
+    return typed[: match.start()] + altered + typed[match.end() :]
+
+
+def number_survivors(runner: PageRunner) -> list[str]:
+    """Alter each typed number of a page that has run to its end: every altered claim must
+    fail as that claim not holding, at its own line. Returns the ones that did not."""
+    survivors = []
+    for claim in (c for c in runner.page.claims if c.typed is not None):
+        head, sep, tail = claim.raw[2:-2].rpartition("==")
+        altered_raw = "{{" + head + sep + tail.replace(claim.typed, alter_digit(claim.typed), 1) + "}}"
+        expr, typed = _split_claim(altered_raw[2:-2])  # as the page reader reads it
+        mutant = replace(claim, raw=altered_raw, expr=expr, typed=typed)
+        failures = runner.finish([mutant])
+        expected = f"{runner.where(claim.line)}: claim {altered_raw} does not hold: "
+        if not (len(failures) == 1 and failures[0].startswith(expected)):
+            survivors.append(f"{runner.where(claim.line)}: {claim.raw} -> {altered_raw}: {failures or 'still holds'}")
+    return survivors

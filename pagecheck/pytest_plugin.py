@@ -8,25 +8,70 @@ alone (``-k``) still works: the fences above it are run first.
 
 When the drift check is part of the run (``DRIFT``, set by the project's conftest when
 ``tests/test_drift.py`` is collected), each page's gradient perturbations are run on the way
-through the page (``pagecheck.drift``), so that the drift check does not run the page again.
+through the page and its typed numbers altered at the end (``pagecheck.drift``). What a page's
+run found (each fence's output, the perturbations that were not caught) is written as a
+record to ``RECORDS``, a folder the test workers share, so that the drift check and the
+reproducibility check read it instead of running the page again, whichever worker they are in.
 
 Loaded from the project's ``conftest.py``.
 """
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from pytest_markdown_docs._runners import _Runner, register_runner
 
-from pagecheck.drift import GradientDrift
+import json
+
+from pagecheck.drift import GradientDrift, number_survivors
 from pagecheck.page import Page, read_page_cached
 from pagecheck.runner import PageError, PageRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 DRIFT = False  # run the gradient perturbations on the way through each page
+RECORDS: Path | None = None  # where each page's run is recorded (set by the project's conftest)
+PAGES_IN_RUN: set[Path] = set()  # the pages whose page tests are part of this run
+
+
+def page_record(path: Path, timeout: float = 900.0) -> dict | None:
+    """What this run's page tests recorded for ``path``, waiting while another test worker is
+    still running the page; None when the page's tests are not part of the run."""
+    if RECORDS is None or Path(path) not in PAGES_IN_RUN:
+        return None
+    target = record_path(RECORDS, display_path(path))
+    deadline = time.monotonic() + timeout
+    while not target.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{display_path(path)}: no record of its page tests after {timeout:.0f} s")
+        time.sleep(0.1)
+    return json.loads(target.read_text(encoding="utf-8"))
+
+
+def record_path(records: Path, where: str) -> Path:
+    return records / (where.replace("/", "__") + ".json")
+
+
+def _record(session: "_Session", failed: str | None = None) -> None:
+    if RECORDS is None:
+        return
+    record = {"failed": failed}
+    if failed is None:
+        record["outputs"] = [{"text": o.text, "html": o.html, "figures": o.figures} for o in session.outputs]
+        if session.drift is not None:
+            record["gradients"] = [
+                {"first": o.first, "statement": o.statement, "failure": o.failure} for o in session.drift.outcomes
+            ]
+            record["numbers"] = number_survivors(session.runner)
+    RECORDS.mkdir(parents=True, exist_ok=True)
+    target = record_path(RECORDS, session.runner.display_path)
+    partial = target.with_name(target.name + f".{os.getpid()}.part")
+    partial.write_text(json.dumps(record), encoding="utf-8")
+    partial.replace(target)
 
 
 class PageCheckFailure(AssertionError):
@@ -111,15 +156,18 @@ class PageSessionRunner(_Runner):
         except PageError as error:
             session.broken = f"an earlier fence failed: {str(error).splitlines()[0]}"
             session.last_index = fence.index
+            _record(session, failed=str(error))
             raise PageCheckFailure(str(error)) from error
         session.last_index = fence.index
         if check_claims and fence is session.page.code_fences[-1]:
             failures = session.runner.finish()
             if failures:
+                _record(session, failed="\n".join(failures))
                 raise PageCheckFailure(
                     f"{len(failures)} claim(s) on this page do not hold:\n" + "\n".join(failures)
                 )
             session.finished = True
+            _record(session)
 
     def repr_failure(self, test, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
         if isinstance(excinfo.value, PageCheckFailure):

@@ -20,23 +20,20 @@ def test_the_build_is_strict_and_silent(built_site):
     assert "Material for MkDocs reaches end of life" not in built_site.log
 
 
-def _page_outputs(path: Path) -> list:
-    """Each fence's output as the page tests ran the page in this worker, or as it runs now."""
-    session = pytest_plugin.finished_session(path)
-    if session is not None:
-        return session.outputs
+def _page_outputs(path: Path) -> list[dict]:
+    """Each fence's output as this run's page tests recorded it, or as the page runs now."""
+    record = pytest_plugin.page_record(path)
+    if record is not None:
+        assert record["failed"] is None, record["failed"]
+        return record["outputs"]
     runner = PageRunner(read_page(path), display_path=str(path.relative_to(ROOT)))
-    return [runner.run_fence(fence) for fence in runner.page.code_fences]
+    return [vars(runner.run_fence(fence)) for fence in runner.page.code_fences]
 
 
-CODE_PAGES = [
-    pytest.param(p, id=str(p.relative_to(ROOT)), marks=pytest.mark.xdist_group(str(p.relative_to(ROOT))))
-    for p in nav_pages()
-    if read_page(p).code_fences
-]
+CODE_PAGES = [p for p in nav_pages() if read_page(p).code_fences]
 
 
-@pytest.mark.parametrize("path", CODE_PAGES)
+@pytest.mark.parametrize("path", CODE_PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_page_runs_to_what_the_build_showed(path, built_site):
     """Reproducible outputs without a second build: the build kept each fence's output in
     its execution cache (the cold build of CI ran every page), and the page tests ran the
@@ -49,7 +46,7 @@ def test_the_page_runs_to_what_the_build_showed(path, built_site):
     assert len(entry.outputs) == len(ran) == len(page.code_fences)
     for fence, built, now in zip(page.code_fences, entry.outputs, ran):
         for part in ("text", "html", "figures"):
-            assert built[part] == getattr(now, part), (
+            assert built[part] == now[part], (
                 f"{rel}:{fence.start_line}: the fence's {part} differs between the build and this run"
             )
 

@@ -8,9 +8,9 @@ a comparison with autograd fail, or a stated number: a syntax error, a name erro
 other failure does not count.
 
 A page runs once: its page tests (pytest-markdown-docs) run the perturbations on the way
-through it, in the same test worker (the tests of one page share an ``xdist_group``), and
-the number check evaluates altered claims in the namespace the page left behind. Run alone,
-a test here runs its page itself.
+through it and alter its numbers at the end, and record what survived
+(``pagecheck.pytest_plugin``); the tests here read that record, from whichever test worker
+ran the page. Run without the page tests, a test here runs its page itself.
 """
 
 from __future__ import annotations
@@ -18,14 +18,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from pagecheck import pytest_plugin
-from pagecheck.drift import Outcome, drift_page, perturbed
-from pagecheck.page import _split_claim, read_page
+from pagecheck.drift import GradientDrift, Outcome, drift_page, gradient_statements, number_survivors, perturbed
+from pagecheck.page import read_page
 from pagecheck.runner import PageRunner
 from tests.pages import ROOT, nav_pages
 
@@ -34,72 +33,44 @@ def _rel(path: Path) -> str:
     return str(path.relative_to(ROOT))
 
 
-PAGES = [pytest.param(p, id=_rel(p), marks=pytest.mark.xdist_group(_rel(p))) for p in nav_pages()]
+PAGES = nav_pages()
 
 
-def _alter_digit(typed: str) -> str:
-    """Change the last digit of the first run of digits: 24{,}576 -> 25{,}576, 0.5 -> 0.6.
-    A formula without digits gets a term added: xw -> xw + 1."""
-    import re
-
-    match = re.search(r"\d+", typed)
-    if not match:
-        return f"{typed} + 1"
-    digits = match.group()
-    altered = digits[:-1] + str((int(digits[-1]) + 1) % 10)
-    if altered.lstrip("0") == "" and digits.lstrip("0") != "":
-        altered = digits[:-1] + str((int(digits[-1]) + 2) % 10)
-    return typed[: match.start()] + altered + typed[match.end() :]
-
-
-def _altered_claim(claim) -> str:
-    """The claim with its typed number altered (only the part after the last ==)."""
-    head, sep, tail = claim.raw[2:-2].rpartition("==")
-    assert sep and tail.strip() == claim.typed, claim.raw
-    return "{{" + head + sep + tail.replace(claim.typed, _alter_digit(claim.typed), 1) + "}}"
-
-
-def finished_runner(path: Path) -> PageRunner:
-    """The page with every fence run: as the page tests left it in this worker, or run now."""
-    session = pytest_plugin.finished_session(path)
-    if session is not None:
-        return session.runner
-    runner = PageRunner(read_page(path), display_path=_rel(path))
-    failures = runner.run_all()
+def _record(path: Path) -> dict:
+    """The page's run as this run's page tests recorded it, or, when they are not part of
+    the run, the page run here with every perturbation."""
+    record = pytest_plugin.page_record(path)
+    if record is not None:
+        assert record["failed"] is None, f"{_rel(path)} does not pass as it stands:\n{record['failed']}"
+        return record
+    page = read_page(path)
+    runner = PageRunner(page, display_path=_rel(path))
+    drift = GradientDrift(page, _rel(path))
+    for fence in page.code_fences:
+        drift.before(runner, fence)
+        runner.run_fence(fence)
+    failures = runner.finish()
     assert failures == [], f"{_rel(path)} does not pass as it stands:\n" + "\n".join(failures)
-    return runner
+    return {
+        "numbers": number_survivors(runner),
+        "gradients": [{"first": o.first, "statement": o.statement, "failure": o.failure} for o in drift.outcomes],
+    }
 
 
-@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("path", PAGES, ids=_rel)
 def test_altering_any_stated_number_fails_at_its_line(path):
-    runner = finished_runner(path)
-    lines = path.read_text(encoding="utf-8").split("\n")
-    claims = [c for c in runner.page.claims if c.typed is not None]
-    survivors = []
-    for claim in claims:
-        altered_raw = _altered_claim(claim)
-        start = claim.column - 1
-        assert lines[claim.line - 1][start : start + len(claim.raw)] == claim.raw
-        # The altered claim as the page reader reads it (the same split into expr and typed),
-        # without reading the whole page again for every claim.
-        expr, typed = _split_claim(altered_raw[2:-2])
-        mutant = replace(claim, raw=altered_raw, expr=expr, typed=typed)
-        assert mutant.expr == claim.expr and mutant.typed != claim.typed
-        failures = runner.finish([mutant])
-        expected = f"{_rel(path)}:{claim.line}: claim {altered_raw} does not hold: "
-        if not (len(failures) == 1 and failures[0].startswith(expected)):
-            survivors.append(f"{_rel(path)}:{claim.line}: {claim.raw} -> {altered_raw}: {failures or 'still holds'}")
-    assert claims or not runner.page.code_fences, f"{_rel(path)} has code but states no number"
+    page = read_page(path)
+    assert any(c.typed is not None for c in page.claims) or not page.code_fences, (
+        f"{_rel(path)} has code but states no number"
+    )
+    survivors = _record(path)["numbers"]
     assert survivors == [], "altered numbers that the check did not catch as such:\n" + "\n".join(survivors)
 
 
-@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("path", PAGES, ids=_rel)
 def test_altering_any_hand_written_gradient_line_fails(path):
-    session = pytest_plugin.finished_session(path)
-    if session is not None and session.drift is not None:
-        outcomes = session.drift.outcomes
-    else:
-        outcomes = drift_page(path, _rel(path))
+    outcomes = [Outcome(**o) for o in _record(path)["gradients"]]
+    assert len(outcomes) == len(gradient_statements(read_page(path)))
     for outcome in outcomes:  # shown with -s: which comparison caught which line
         print(f"{_rel(path)}:{outcome.first} caught at {outcome.caught_at}")
     survivors = [o.describe(_rel(path)) for o in outcomes if o.caught_at is None]
