@@ -38,12 +38,16 @@ RECORDS: Path | None = None  # where each page's run is recorded (set by the pro
 PAGES_IN_RUN: set[Path] = set()  # the pages whose page tests are part of this run
 
 
-def page_record(path: Path, timeout: float = 900.0) -> dict | None:
-    """What this run's page tests recorded for ``path``, waiting while another test worker is
-    still running the page; None when the page's tests are not part of the run."""
+def page_record(path: Path, timeout: float = 300.0) -> dict | None:
+    """What this run's page tests recorded for ``path``. While another test worker is running
+    the page, wait for it; None when the page's tests have not started (test workers take
+    test files in no fixed order) or are not part of the run: the caller then runs the page."""
     if RECORDS is None or Path(path) not in PAGES_IN_RUN:
         return None
     target = record_path(RECORDS, display_path(path))
+    started = target.with_suffix(".started")
+    if not target.exists() and not started.exists():
+        return None
     deadline = time.monotonic() + timeout
     while not target.exists():
         if time.monotonic() > deadline:
@@ -110,6 +114,9 @@ def _fence_for(page: Page, start_line: int):
 def _new_session(page: Page) -> _Session:
     where = display_path(page.path)
     session = _Session(page, PageRunner(page, display_path=where))
+    if RECORDS is not None:  # others may wait for this page's record from now on
+        RECORDS.mkdir(parents=True, exist_ok=True)
+        record_path(RECORDS, where).with_suffix(".started").touch()
     if DRIFT:
         session.drift = GradientDrift(page, where)
     _sessions[str(page.path)] = session
