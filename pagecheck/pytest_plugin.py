@@ -60,9 +60,7 @@ def record_path(records: Path, where: str) -> Path:
     return records / (where.replace("/", "__") + ".json")
 
 
-def _record(session: "_Session", failed: str | None = None) -> None:
-    if RECORDS is None:
-        return
+def _record_of_session(session: "_Session", failed: str | None) -> dict:
     record = {"failed": failed}
     if failed is None:
         record["outputs"] = [{"text": o.text, "html": o.html, "figures": o.figures} for o in session.outputs]
@@ -71,6 +69,13 @@ def _record(session: "_Session", failed: str | None = None) -> None:
                 {"first": o.first, "statement": o.statement, "failure": o.failure} for o in session.drift.outcomes
             ]
             record["numbers"] = number_survivors(session.runner)
+    return record
+
+
+def _record(session: "_Session", failed: str | None = None) -> None:
+    if RECORDS is None:
+        return
+    record = _record_of_session(session, failed)
     RECORDS.mkdir(parents=True, exist_ok=True)
     target = record_path(RECORDS, session.runner.display_path)
     partial = target.with_name(target.name + f".{os.getpid()}.part")
@@ -127,6 +132,31 @@ def finished_session(path: Path) -> _Session | None:
     """The page as this process ran it under the page tests, if it ran to the end and held."""
     session = _sessions.get(str(path))
     return session if session is not None and session.finished else None
+
+
+def record_of(path: Path) -> dict:
+    """The record of the page's run in this test run: as its page tests wrote it, or, when
+    they have not started, from running the page here the same way (then recorded, so that
+    other tests of this run read it too)."""
+    record = page_record(path)
+    if record is not None:
+        return record
+    page = read_page_cached(Path(path))
+    session = _new_session(page)
+    if session.drift is None:  # a record always carries the perturbations
+        session.drift = GradientDrift(page, session.runner.display_path)
+    try:
+        for fence in page.code_fences:
+            session.drift.before(session.runner, fence)
+            session.outputs.append(session.runner.run_fence(fence))
+        failures = session.runner.finish()
+    except PageError as error:
+        failures = [str(error)]
+    session.finished = not failures
+    _record(session, failed="\n".join(failures) if failures else None)
+    if RECORDS is not None:
+        return json.loads(record_path(RECORDS, session.runner.display_path).read_text(encoding="utf-8"))
+    return _record_of_session(session, "\n".join(failures) if failures else None)
 
 
 @register_runner(default=True)

@@ -10,7 +10,6 @@ import pytest
 
 from pagecheck import cache, pytest_plugin
 from pagecheck.page import read_page
-from pagecheck.runner import PageRunner
 from tests.conftest import build_small_site
 from tests.pages import DOCS, ROOT, nav_pages
 
@@ -21,13 +20,10 @@ def test_the_build_is_strict_and_silent(built_site):
 
 
 def _page_outputs(path: Path) -> list[dict]:
-    """Each fence's output as this run's page tests recorded it, or as the page runs now."""
-    record = pytest_plugin.page_record(path)
-    if record is not None:
-        assert record["failed"] is None, record["failed"]
-        return record["outputs"]
-    runner = PageRunner(read_page(path), display_path=str(path.relative_to(ROOT)))
-    return [vars(runner.run_fence(fence)) for fence in runner.page.code_fences]
+    """Each fence's output in this test run (``pytest_plugin.record_of``)."""
+    record = pytest_plugin.record_of(path)
+    assert record["failed"] is None, record["failed"]
+    return record["outputs"]
 
 
 CODE_PAGES = [p for p in nav_pages() if read_page(p).code_fences]

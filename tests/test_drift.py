@@ -23,9 +23,8 @@ from pathlib import Path
 import pytest
 
 from pagecheck import pytest_plugin
-from pagecheck.drift import GradientDrift, Outcome, drift_page, gradient_statements, number_survivors, perturbed
+from pagecheck.drift import Outcome, drift_page, gradient_statements, perturbed
 from pagecheck.page import read_page
-from pagecheck.runner import PageRunner
 from tests.pages import ROOT, nav_pages
 
 
@@ -37,24 +36,10 @@ PAGES = nav_pages()
 
 
 def _record(path: Path) -> dict:
-    """The page's run as this run's page tests recorded it, or, when they are not part of
-    the run, the page run here with every perturbation."""
-    record = pytest_plugin.page_record(path)
-    if record is not None:
-        assert record["failed"] is None, f"{_rel(path)} does not pass as it stands:\n{record['failed']}"
-        return record
-    page = read_page(path)
-    runner = PageRunner(page, display_path=_rel(path))
-    drift = GradientDrift(page, _rel(path))
-    for fence in page.code_fences:
-        drift.before(runner, fence)
-        runner.run_fence(fence)
-    failures = runner.finish()
-    assert failures == [], f"{_rel(path)} does not pass as it stands:\n" + "\n".join(failures)
-    return {
-        "numbers": number_survivors(runner),
-        "gradients": [{"first": o.first, "statement": o.statement, "failure": o.failure} for o in drift.outcomes],
-    }
+    """The page's run in this test run, with every perturbation (``pytest_plugin.record_of``)."""
+    record = pytest_plugin.record_of(path)
+    assert record["failed"] is None, f"{_rel(path)} does not pass as it stands:\n{record['failed']}"
+    return record
 
 
 @pytest.mark.parametrize("path", PAGES, ids=_rel)
