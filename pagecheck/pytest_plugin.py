@@ -18,6 +18,7 @@ Loaded from the project's ``conftest.py``.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -25,8 +26,6 @@ from pathlib import Path
 
 import pytest
 from pytest_markdown_docs._runners import _Runner, register_runner
-
-import json
 
 from pagecheck.drift import GradientDrift, number_survivors
 from pagecheck.page import Page, read_page_cached
@@ -94,7 +93,6 @@ class _Session:
     last_index: int | None = None
     broken: str | None = None
     drift: GradientDrift | None = None
-    finished: bool = False  # every fence ran and every claim holds
     outputs: list = field(default_factory=list)  # each fence's FenceOutput, in order
 
 
@@ -128,12 +126,6 @@ def _new_session(page: Page) -> _Session:
     return session
 
 
-def finished_session(path: Path) -> _Session | None:
-    """The page as this process ran it under the page tests, if it ran to the end and held."""
-    session = _sessions.get(str(path))
-    return session if session is not None and session.finished else None
-
-
 def record_of(path: Path) -> dict:
     """The record of the page's run in this test run: as its page tests wrote it, or, when
     they have not started, from running the page here the same way (then recorded, so that
@@ -152,7 +144,6 @@ def record_of(path: Path) -> dict:
         failures = session.runner.finish()
     except PageError as error:
         failures = [str(error)]
-    session.finished = not failures
     _record(session, failed="\n".join(failures) if failures else None)
     if RECORDS is not None:
         return json.loads(record_path(RECORDS, session.runner.display_path).read_text(encoding="utf-8"))
@@ -203,7 +194,6 @@ class PageSessionRunner(_Runner):
                 raise PageCheckFailure(
                     f"{len(failures)} claim(s) on this page do not hold:\n" + "\n".join(failures)
                 )
-            session.finished = True
             _record(session)
 
     def repr_failure(self, test, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
