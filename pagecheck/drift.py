@@ -127,6 +127,15 @@ class GradientDrift:
             statement = " ".join(line.strip() for line in self.lines[first - 1 : last])
             self.outcomes.append(Outcome(first, statement, self._run_perturbed(runner, fence, first, last)))
 
+    def run(self, runner: PageRunner) -> list:
+        """Run the whole page with ``runner``, every perturbation on the way; each fence's
+        output, in order (a fence that raises raises PageError, as in the runner)."""
+        outputs = []
+        for fence in self.page.code_fences:
+            self.before(runner, fence)
+            outputs.append(runner.run_fence(fence))
+        return outputs
+
     def _run_perturbed(self, runner: PageRunner, fence: Fence, first: int, last: int) -> str | None:
         read, write = os.pipe()
         # The garbage collector would walk (and so copy) every object the child inherits:
@@ -170,10 +179,7 @@ def drift_page(path: Path, display_path: str) -> list[Outcome]:
     """Run a page once from the top, every gradient perturbation on the way."""
     page = read_page(path)
     drift = GradientDrift(page, display_path)
-    runner = PageRunner(page, display_path=display_path)
-    for fence in page.code_fences:
-        drift.before(runner, fence)
-        runner.run_fence(fence)
+    drift.run(PageRunner(page, display_path=display_path))
     return drift.outcomes
 
 

@@ -71,15 +71,16 @@ def _record_of_session(session: "_Session", failed: str | None) -> dict:
     return record
 
 
-def _record(session: "_Session", failed: str | None = None) -> None:
-    if RECORDS is None:
-        return
+def _record(session: "_Session", failed: str | None = None) -> dict:
+    """The session's record, written where the other test workers read it (if anywhere)."""
     record = _record_of_session(session, failed)
-    RECORDS.mkdir(parents=True, exist_ok=True)
-    target = record_path(RECORDS, session.runner.display_path)
-    partial = target.with_name(target.name + f".{os.getpid()}.part")
-    partial.write_text(json.dumps(record), encoding="utf-8")
-    partial.replace(target)
+    if RECORDS is not None:
+        RECORDS.mkdir(parents=True, exist_ok=True)
+        target = record_path(RECORDS, session.runner.display_path)
+        partial = target.with_name(target.name + f".{os.getpid()}.part")
+        partial.write_text(json.dumps(record), encoding="utf-8")
+        partial.replace(target)
+    return record
 
 
 class PageCheckFailure(AssertionError):
@@ -138,16 +139,11 @@ def record_of(path: Path) -> dict:
     if session.drift is None:  # a record always carries the perturbations
         session.drift = GradientDrift(page, session.runner.display_path)
     try:
-        for fence in page.code_fences:
-            session.drift.before(session.runner, fence)
-            session.outputs.append(session.runner.run_fence(fence))
+        session.outputs = session.drift.run(session.runner)
         failures = session.runner.finish()
     except PageError as error:
         failures = [str(error)]
-    _record(session, failed="\n".join(failures) if failures else None)
-    if RECORDS is not None:
-        return json.loads(record_path(RECORDS, session.runner.display_path).read_text(encoding="utf-8"))
-    return _record_of_session(session, "\n".join(failures) if failures else None)
+    return _record(session, failed="\n".join(failures) if failures else None)
 
 
 @register_runner(default=True)
