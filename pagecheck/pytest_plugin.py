@@ -12,6 +12,8 @@ through the page and its typed numbers altered at the end (``pagecheck.drift``).
 run found (each fence's output, the perturbations that were not caught) is written as a
 record to ``RECORDS``, a folder the test workers share, so that the drift check and the
 reproducibility check read it instead of running the page again, whichever worker they are in.
+The other way round too: when one of those tests needed the page first and ran it, the
+page's own tests report what that run found at each fence. Each page runs once a test run.
 
 Loaded from the project's ``conftest.py``.
 """
@@ -60,7 +62,9 @@ def record_path(records: Path, where: str) -> Path:
 
 
 def _record_of_session(session: "_Session", failed: str | None) -> dict:
-    record = {"failed": failed}
+    # "fences": what each fence's test item reported, in order, for the fences that ran (None:
+    # it passed). A page test that finds the record reports the same instead of running.
+    record = {"failed": failed, "fences": list(session.reports)}
     if failed is None:
         record["outputs"] = [{"text": o.text, "html": o.html, "figures": o.figures} for o in session.outputs]
         if session.drift is not None:
@@ -73,7 +77,7 @@ def _record_of_session(session: "_Session", failed: str | None) -> dict:
 
 def _record(session: "_Session", failed: str | None = None) -> dict:
     """The session's record, written where the other test workers read it (if anywhere)."""
-    record = _record_of_session(session, failed)
+    record = session.record = _record_of_session(session, failed)
     if RECORDS is not None:
         RECORDS.mkdir(parents=True, exist_ok=True)
         target = record_path(RECORDS, session.runner.display_path)
@@ -95,6 +99,8 @@ class _Session:
     broken: str | None = None
     drift: GradientDrift | None = None
     outputs: list = field(default_factory=list)  # each fence's FenceOutput, in order
+    reports: list = field(default_factory=list)  # each fence's failure as its test reports it, or None
+    record: dict | None = None  # written once the page has run to its end or failed
 
 
 _sessions: dict[str, _Session] = {}
@@ -115,6 +121,14 @@ def _fence_for(page: Page, start_line: int):
     raise PageCheckFailure(f"{display_path(page.path)}:{start_line}: no code fence starts here")
 
 
+def _problems_message(page: Page) -> str:
+    first = page.problems[0]
+    more = len(page.problems) - 1
+    return f"{display_path(page.path)}:{first.line}: {first.message}" + (
+        f" (and {more} more problems on this page)" if more else ""
+    )
+
+
 def _new_session(page: Page) -> _Session:
     where = display_path(page.path)
     session = _Session(page, PageRunner(page, display_path=where))
@@ -127,10 +141,38 @@ def _new_session(page: Page) -> _Session:
     return session
 
 
+def _run_one(session: _Session, fence, check_claims: bool) -> None:
+    """Run one fence of the page (its perturbations first, when the drift check is on);
+    after the page's last fence, check its claims and write its record. Raises
+    PageCheckFailure with what the fence's test reports."""
+    if session.drift is not None:
+        session.drift.before(session.runner, fence)
+    try:
+        session.outputs.append(session.runner.run_fence(fence))
+    except PageError as error:
+        session.broken = f"an earlier fence failed: {str(error).splitlines()[0]}"
+        session.last_index = fence.index
+        session.reports.append(str(error))
+        _record(session, failed=str(error))
+        raise PageCheckFailure(str(error)) from error
+    session.last_index = fence.index
+    if check_claims and fence is session.page.code_fences[-1]:
+        failures = session.runner.finish()
+        if failures:
+            message = f"{len(failures)} claim(s) on this page do not hold:\n" + "\n".join(failures)
+            session.reports.append(message)
+            _record(session, failed="\n".join(failures))
+            raise PageCheckFailure(message)
+        session.reports.append(None)
+        _record(session)
+    else:
+        session.reports.append(None)
+
+
 def record_of(path: Path) -> dict:
     """The record of the page's run in this test run: as its page tests wrote it, or, when
-    they have not started, from running the page here the same way (then recorded, so that
-    other tests of this run read it too)."""
+    they have not started, from running the page here the same way, fence by fence (then
+    recorded, so that the page tests and every other test of this run read it)."""
     record = page_record(path)
     if record is not None:
         return record
@@ -138,59 +180,58 @@ def record_of(path: Path) -> dict:
     session = _new_session(page)
     if session.drift is None:  # a record always carries the perturbations
         session.drift = GradientDrift(page, session.runner.display_path)
-    try:
-        session.outputs = session.drift.run(session.runner)
+    if page.problems:
+        return _record(session, failed=_problems_message(page))
+    if not page.code_fences:  # claims and nothing to run
         failures = session.runner.finish()
-    except PageError as error:
-        failures = [str(error)]
-    return _record(session, failed="\n".join(failures) if failures else None)
+        return _record(session, failed="\n".join(failures) if failures else None)
+    for fence in page.code_fences:
+        try:
+            _run_one(session, fence, check_claims=True)
+        except PageCheckFailure:
+            break
+    return session.record
+
+
+def _replay(record: dict, position: int) -> None:
+    """Report for the fence at ``position`` what the page's recorded run found there."""
+    reports = record["fences"]
+    if position < len(reports):
+        if reports[position] is not None:
+            raise PageCheckFailure(reports[position])
+        return
+    raise PageCheckFailure(f"not run: an earlier fence failed: {(reports or [record['failed']])[-1].splitlines()[0]}")
 
 
 @register_runner(default=True)
 class PageSessionRunner(_Runner):
-    """Run a fence in its page's namespace, then check the claims below it."""
+    """Run a fence in its page's namespace, then check the claims below it; or, when this
+    test run has already run the page (the drift check or the build needed it first),
+    report what that run found at the fence."""
 
     def runtest(self, test, args, **kwargs) -> None:
         page = read_page_cached(Path(test.source_path))
-        where = display_path(page.path)
         if page.problems:
-            first = page.problems[0]
-            raise PageCheckFailure(
-                f"{where}:{first.line}: {first.message}"
-                + (f" (and {len(page.problems) - 1} more problems on this page)" if len(page.problems) > 1 else "")
-            )
+            raise PageCheckFailure(_problems_message(page))
         fence = _fence_for(page, test.start_line)
         code = page.code_fences
         position = code.index(fence)
         session = _sessions.get(str(page.path))
         expected_last = code[position - 1].index if position else None
-        if session is None or session.page is not page or position == 0 or session.last_index != expected_last:
+        going_on = (
+            session is not None and session.page is page and position > 0
+            and session.last_index == expected_last and session.record is None
+        )
+        if not going_on:
+            record = page_record(page.path)
+            if record is not None:
+                return _replay(record, position)
             session = _new_session(page)
             for earlier in code[:position]:  # a fence run alone: bring the namespace up to it
-                self._run_one(session, earlier, check_claims=False)
+                _run_one(session, earlier, check_claims=False)
         if session.broken:
             raise PageCheckFailure(f"not run: {session.broken}")
-        self._run_one(session, fence, check_claims=True)
-
-    def _run_one(self, session: _Session, fence, check_claims: bool) -> None:
-        if session.drift is not None:
-            session.drift.before(session.runner, fence)
-        try:
-            session.outputs.append(session.runner.run_fence(fence))
-        except PageError as error:
-            session.broken = f"an earlier fence failed: {str(error).splitlines()[0]}"
-            session.last_index = fence.index
-            _record(session, failed=str(error))
-            raise PageCheckFailure(str(error)) from error
-        session.last_index = fence.index
-        if check_claims and fence is session.page.code_fences[-1]:
-            failures = session.runner.finish()
-            if failures:
-                _record(session, failed="\n".join(failures))
-                raise PageCheckFailure(
-                    f"{len(failures)} claim(s) on this page do not hold:\n" + "\n".join(failures)
-                )
-            _record(session)
+        _run_one(session, fence, check_claims=True)
 
     def repr_failure(self, test, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
         if isinstance(excinfo.value, PageCheckFailure):
