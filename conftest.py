@@ -8,13 +8,46 @@ os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 import pagecheck.pytest_plugin  # noqa: E402,F401  (registers the page-session runner)
 
 
+# Test files whose tests each go to whichever test worker is free; every other file goes
+# whole to one worker (a page's fences run in order, in one namespace).
+SPREAD = {"tests/test_browser.py"}
+
+
+def _rank(item) -> tuple[int, int]:
+    """When a test file starts, on two workers: the site build first (one worker builds while
+    the other runs the pages), the longest pages before the shorter ones, the browser tests
+    (which share out evenly) last."""
+    path = Path(str(item.fspath))
+    if path.name == "test_build.py":
+        return (0, 0)
+    if path.suffix == ".md":
+        return (1, -path.stat().st_size)
+    if path.name == "test_drift.py":
+        return (2, 0)
+    return (4, 0) if f"tests/{path.name}" in SPREAD else (3, 0)
+
+
 def pytest_collection_modifyitems(config, items):
-    """When the drift check is in the run, the page tests perturb each page on the way through
-    it (``pagecheck.drift``), so that each page runs once."""
+    """Order the files (``_rank``; the order of tests within a file stays). When the drift
+    check is in the run, the page tests perturb each page on the way through it
+    (``pagecheck.drift``), so that each page runs once."""
     from pagecheck import pytest_plugin
 
+    items.sort(key=_rank)  # stable: a page's fences keep their order
     if any(Path(str(item.fspath)).name == "test_drift.py" for item in items):
         pytest_plugin.DRIFT = True
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Whole files to a worker, in the order above, except the files in SPREAD."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return nodeid if path in SPREAD else path
+
+    return Scheduling(config, log)
 
 
 def pytest_collection_finish(session):
