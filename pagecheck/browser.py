@@ -276,12 +276,7 @@ def content_problems(page) -> list[str]:
 
 
 def load(page, url: str) -> None:
+    """Open url and wait until it has loaded with its fonts. (The math is HTML from the
+    build: nothing renders it afterwards.)"""
     page.goto(url, wait_until="load")
-    try:  # KaTeX renders after load; a formula it cannot render is reported by content_problems
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.arithmatex')].every((el) => el.querySelector('.katex, .katex-error'))",
-            timeout=5000,
-        )
-    except Exception:  # noqa: BLE001
-        pass
     page.evaluate("document.fonts.ready")

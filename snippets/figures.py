@@ -41,12 +41,38 @@ plt.rcParams.update(
 _BLACK = re.compile(r"#000000|#000\b|\bblack\b", re.I)
 
 
+# More markers than this in one series are drawn as one embedded image, not one SVG element
+# each: a browser styles and lays out every element of an inline SVG with the page, and a
+# few thousand of them made a page take seconds to show.
+DENSE = 200
+RASTER_DPI = 200
+
+
+def _rasterize_dense_markers(fig: plt.Figure) -> None:
+    for ax in fig.axes:
+        for line in ax.lines:
+            only_markers = line.get_linestyle() in {"None", "none", "", " "}
+            if only_markers and line.get_marker() not in {None, "None", "none", ""} and len(line.get_xdata()) > DENSE:
+                line.set_rasterized(True)
+        for collection in ax.collections:  # plt.scatter
+            if len(collection.get_offsets()) > DENSE:
+                collection.set_rasterized(True)
+
+
 def figure_to_svg(fig: plt.Figure, description: str | None = None) -> str:
     """Render a figure as inline SVG markup that follows the page's text colour."""
+    _rasterize_dense_markers(fig)
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", transparent=True, bbox_inches="tight", metadata={"Date": None})
+    fig.savefig(
+        buffer, format="svg", transparent=True, bbox_inches="tight", dpi=RASTER_DPI, metadata={"Date": None}
+    )
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: this is inline SVG
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)
+    # Matplotlib's <style>*{stroke-linejoin: round; stroke-linecap: butt}</style> would style
+    # every element of the page it is inlined in: the same as attributes of the figure alone.
+    svg = re.sub(r"\s*<defs>\s*<style[^>]*>[^<]*</style>\s*</defs>", "", svg, count=1)
+    svg = svg.replace("<svg ", '<svg stroke-linejoin="round" stroke-linecap="butt" ', 1)
     svg = _BLACK.sub("currentColor", svg)
     label = description or fig.get_label() or _title_of(fig)
     if label:

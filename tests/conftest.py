@@ -94,3 +94,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if shots:
         terminalreporter.write_sep("-", "screenshots")
         terminalreporter.write_line(f"{len(shots)} screenshots of every page (desktop and phone) in {SCREENSHOTS}")
+        sizes = sorted(
+            ((int(p.read_text()), p.stem) for p in SCREENSHOTS.glob("*.dom-elements") if p.stat().st_mtime >= started),
+            reverse=True,
+        )
+        if sizes:
+            terminalreporter.write_line("DOM elements of each page: " + ", ".join(f"{stem} {n:,}" for n, stem in sizes))

@@ -25,6 +25,7 @@ from pagecheck.browser import (
     SiteServer,
     chromium_path,
     content_problems,
+    dom_elements,
     load,
     width_problems,
 )
@@ -70,6 +71,24 @@ def screenshots_dir():
     return SCREENSHOTS
 
 
+@pytest.fixture(scope="session")
+def desktop_light(browser):
+    """One browser context per viewport for the page tests: pages open in it one after the
+    other, as a reader's tabs would, sharing its cache."""
+    context = browser.new_context(viewport=DESKTOP, color_scheme="light")
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def phone_dark(browser):
+    """A phone whose system asks for dark pages: the site follows it (its palettes are
+    chosen by prefers-color-scheme until the reader picks one)."""
+    context = browser.new_context(viewport=PHONE, color_scheme="dark")
+    yield context
+    context.close()
+
+
 def _open(browser, server, viewport, scheme="light"):
     context = browser.new_context(viewport=viewport, color_scheme=scheme)
     watch = PageWatch(context, server.host)
@@ -78,33 +97,54 @@ def _open(browser, server, viewport, scheme="light"):
     return context, page, watch
 
 
+def _tab(context, server):
+    watch = PageWatch(context, server.host)
+    page = context.new_page()
+    watch.attach(page)
+    return page, watch
+
+
 @pytest.mark.parametrize("doc", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
-def test_page_reads_well_in_both_palettes_and_both_widths(doc, browser, server, screenshots_dir):
+def test_page_reads_well_in_both_palettes_and_both_widths(doc, server, desktop_light, phone_dark, screenshots_dir):
+    name, url = _shot_name(doc), server.base + _url_of(doc)
+    looks = {}
+    problems = []
+    for context, view in ((desktop_light, "desktop-light"), (phone_dark, "phone-dark")):
+        page, watch = _tab(context, server)
+        try:
+            load(page, url)
+            found = content_problems(page) + (width_problems(page) if view.startswith("phone") else [])
+            looks[view] = page.evaluate(
+                "[document.body.dataset.mdColorScheme, getComputedStyle(document.body).backgroundColor]"
+            )
+            if view == "desktop-light":
+                (screenshots_dir / f"{name}.dom-elements").write_text(str(dom_elements(page)))
+            page.screenshot(path=str(screenshots_dir / f"{name}-{view}.png"))
+        finally:
+            page.close()
+        problems += [f"{view}: {p}" for p in found + watch.problems()]
+    (light, light_background), (dark, dark_background) = looks["desktop-light"], looks["phone-dark"]
+    assert (light, dark) == ("default", "slate") and dark_background != light_background, looks
+    assert problems == [], f"{doc.relative_to(ROOT)} in the browser:\n" + "\n".join(problems)
+
+
+def test_the_palette_toggle_switches_the_scheme_and_keeps_the_page_whole(browser, server):
+    """The reader's own choice: the toggle in the header switches to the dark palette, the
+    page still renders in it, and the choice holds on the next page."""
     context, page, watch = _open(browser, server, DESKTOP)
-    name = _shot_name(doc)
     try:
-        load(page, server.base + _url_of(doc))
-        problems = content_problems(page)
-        scheme = page.evaluate("document.body.dataset.mdColorScheme")
-        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
-        page.screenshot(path=str(screenshots_dir / f"{name}-desktop-light.png"))
-
-        # The palette toggle switches to the other scheme, and the page still renders.
+        load(page, server.base + "batch/")
+        before = page.evaluate("getComputedStyle(document.body).backgroundColor")
         page.locator("label.md-header__button[for^='__palette']:visible").first.click()
-        page.wait_for_function(f"document.body.dataset.mdColorScheme !== {scheme!r}")
-        dark_background = page.evaluate("getComputedStyle(document.body).backgroundColor")
-        problems += [f"dark: {p}" for p in content_problems(page)]
-
-        # The same page at phone width.
-        page.set_viewport_size(PHONE)
-        page.wait_for_timeout(100)
-        problems += [f"phone: {p}" for p in content_problems(page) + width_problems(page)]
-        page.screenshot(path=str(screenshots_dir / f"{name}-phone-dark.png"))
+        page.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
+        after = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        problems = content_problems(page)
+        load(page, server.base + "knobs/")
+        next_page = page.evaluate("document.body.dataset.mdColorScheme")
     finally:
         context.close()
-    problems += watch.problems()
-    assert scheme == "default" and dark_background != background
-    assert problems == [], f"{doc.relative_to(ROOT)} in the browser:\n" + "\n".join(problems)
+    assert after != before and next_page == "slate"
+    assert problems + watch.problems() == []
 
 
 @pytest.mark.parametrize(
@@ -122,6 +162,35 @@ def test_search_finds_a_page_by_a_word_on_it(word, page, browser, server):
     finally:
         context.close()
     assert any(page in href for href in hrefs), hrefs
+    assert watch.problems() == []
+
+
+@pytest.mark.parametrize("url", ["batch/", "rules/sums-and-means/"])
+def test_a_link_to_a_section_lands_on_it(url, browser, server):
+    """Blocks out of view are laid out only when they come near (site.css): a link to any
+    section of a long page (but the last few, which the page's end keeps lower) must still
+    bring its heading to the top of the screen, opened as a new page or clicked in the
+    table of contents."""
+    context, page, watch = _open(browser, server, DESKTOP)
+    missed = []
+    try:
+        load(page, server.base + url)
+        header = page.evaluate("document.querySelector('.md-header').getBoundingClientRect().height")
+        sections = page.evaluate("[...document.querySelectorAll('.md-content h2[id]')].slice(1, -2).map((h) => h.id)")
+        top = "document.getElementById({!r}).getBoundingClientRect().top"
+        for section in sections:
+            load(page, server.base + url + "#" + section)
+            page.wait_for_timeout(200)  # the frames in which the blocks around it settle
+            if not header <= page.evaluate(top.format(section)) <= header + 30:
+                missed.append(f"opened #{section}: its top at {page.evaluate(top.format(section)):.0f}px")
+        for section in reversed(sections):
+            page.locator(f".md-sidebar--secondary a[href='#{section}']").click()
+            page.wait_for_timeout(200)
+            if not header <= page.evaluate(top.format(section)) <= header + 30:
+                missed.append(f"clicked #{section}: its top at {page.evaluate(top.format(section)):.0f}px")
+    finally:
+        context.close()
+    assert len(sections) >= 5 and missed == [], missed
     assert watch.problems() == []
 
 
@@ -167,7 +236,7 @@ BROKEN = {
 
 
 # Too wide for a phone: each page is shown at 390px, and width_problems must name what
-# sticks out. The first two break the rule; the third has the same long line, a wide Markdown
+# sticks out, clipped from view or not. The first two break the rule; the third has the same long line, a wide Markdown
 # table and a wide formula under the site's own stylesheet, where each scrolls in its box.
 LONG_LINE = "print('|'.join(['gradient column'] * 8))"
 TOO_WIDE = {
@@ -184,7 +253,8 @@ TOO_WIDE = {
         [
             ('<code> "gradient column|gradient column|gradient column|gradient col" (output of the fence at ',
              "wide-output.md:5) reaches"),
-            ("the page scrolls sideways",),
+            # No "the page scrolls sideways": the fence is a block the browser may skip while
+            # it is out of view (site.css), and such a block clips what sticks out of it.
         ],
     ),
     "wide-table": (
