@@ -63,6 +63,10 @@ def render_page(content: str) -> tuple[str, list[MathError]]:
         except MathError as error:
             errors.append(error)
             return match.group(0)
+        # The site search indexes a formula once, as the text of its glyphs (x⋅W), not also
+        # as its MathML and TeX source. (Its parser can skip an element only when nothing
+        # inside has the same tag: <math>, not KaTeX's nested <span>s.)
+        rendered = rendered.replace("<math ", "<math data-search-exclude ", 1)
         return f'<{match.group("tag")} class="arithmatex">{rendered}</{match.group("tag")}>'
 
     return _ARITHMATEX.sub(replace, content), errors

@@ -46,6 +46,8 @@ class Measure:
         return self
 
     def __exit__(self, *exc) -> None:
+        if self._stop.is_set():  # stopped already: the figures stay as they were
+            return
         self.seconds = time.perf_counter() - self._t0
         self._stop.set()
         self._thread.join()

@@ -418,16 +418,18 @@ def _report(failures: list[str]) -> None:
 
 
 def _output_html(text: str, rich: list[str], figures: list[str]) -> str:
+    # Outputs are left out of the site search (data-search-exclude): tensors of numbers are
+    # noise in its results, and every page would load them into the search index.
     parts = []
     if text:
         parts.append(
-            '<div class="pagecheck-output language-text highlight" aria-label="Output">'
+            '<div class="pagecheck-output language-text highlight" aria-label="Output" data-search-exclude>'
             f"<pre><span></span><code>{html.escape(text.rstrip())}</code></pre></div>"
         )
     for block in rich:
-        parts.append(f'<div class="pagecheck-display">{block}</div>')
+        parts.append(f'<div class="pagecheck-display" data-search-exclude>{block}</div>')
     for svg in figures:
-        parts.append(f'<figure class="pagecheck-figure">{svg}</figure>')
+        parts.append(f'<figure class="pagecheck-figure" data-search-exclude>{svg}</figure>')
     return "\n".join(parts)
 
 

@@ -29,7 +29,9 @@ from pathlib import Path
 import pytest
 from pytest_markdown_docs._runners import _Runner, register_runner
 
+from pagecheck import cache
 from pagecheck.drift import GradientDrift, number_survivors
+from pagecheck.measure import Measure
 from pagecheck.page import Page, read_page_cached
 from pagecheck.runner import PageError, PageRunner
 
@@ -66,7 +68,7 @@ def _record_of_session(session: "_Session", failed: str | None) -> dict:
     # it passed). A page test that finds the record reports the same instead of running.
     record = {"failed": failed, "fences": list(session.reports)}
     if failed is None:
-        record["outputs"] = [{"text": o.text, "html": o.html, "figures": o.figures} for o in session.outputs]
+        record["outputs"] = _outputs(session)
         if session.drift is not None:
             record["gradients"] = [
                 {"first": o.first, "statement": o.statement, "failure": o.failure} for o in session.drift.outcomes
@@ -75,8 +77,50 @@ def _record_of_session(session: "_Session", failed: str | None) -> dict:
     return record
 
 
+def _outputs(session: "_Session") -> list[dict]:
+    return [{"text": o.text, "html": o.html, "figures": o.figures} for o in session.outputs]
+
+
+def _keep_for_the_build(session: "_Session") -> str | None:
+    """Keep the page's whole run in the execution cache, as a build that ran the page would
+    have (``pagecheck.cache``): the site build of this test run then shows these outputs
+    and values instead of running every page a second time.
+
+    When the cache already holds a run of the same code (an earlier build or test run: the
+    site's workflow builds before it tests), each fence must have printed and drawn the
+    same thing in both; the first fence that did not is returned as a failure."""
+    session.measure.__exit__(None, None, None)
+    runner, code = session.runner, session.page.code_fences
+    key = cache.page_key(runner.display_path, [fence.code for fence in code])
+    outputs = _outputs(session)
+    earlier = cache.load(key)
+    if earlier is not None and len(earlier.outputs) == len(outputs):
+        for fence, before, now in zip(code, earlier.outputs, outputs):
+            for part in ("text", "html", "figures"):
+                if before[part] != now[part]:
+                    return (
+                        f"{runner.where(fence.start_line)}: the fence's {part} differs from the earlier run "
+                        "kept in the execution cache: a page must print and draw the same every time it runs"
+                    )
+    cache.store(
+        cache.Entry(
+            key=key,
+            outputs=outputs,
+            values=runner.snapshots(),
+            early=dict(runner.early),
+            checks=dict(runner.checks),
+            imports=cache.snippets_imported(),
+            seconds=session.seconds,
+            peak_mib=session.measure.peak_mib,
+        )
+    )
+    return None
+
+
 def _record(session: "_Session", failed: str | None = None) -> dict:
     """The session's record, written where the other test workers read it (if anywhere)."""
+    if session.measure is not None:
+        session.measure.__exit__(None, None, None)
     record = session.record = _record_of_session(session, failed)
     if RECORDS is not None:
         RECORDS.mkdir(parents=True, exist_ok=True)
@@ -101,6 +145,8 @@ class _Session:
     outputs: list = field(default_factory=list)  # each fence's FenceOutput, in order
     reports: list = field(default_factory=list)  # each fence's failure as its test reports it, or None
     record: dict | None = None  # written once the page has run to its end or failed
+    seconds: float = 0.0  # in the page's own fences (not in its perturbations)
+    measure: Measure | None = None  # peak memory while the page runs
 
 
 _sessions: dict[str, _Session] = {}
@@ -147,8 +193,12 @@ def _run_one(session: _Session, fence, check_claims: bool) -> None:
     PageCheckFailure with what the fence's test reports."""
     if session.drift is not None:
         session.drift.before(session.runner, fence)
+    if session.measure is None and not session.outputs:
+        session.measure = Measure().__enter__()
+    started = time.perf_counter()
     try:
         session.outputs.append(session.runner.run_fence(fence))
+        session.seconds += time.perf_counter() - started
     except PageError as error:
         session.broken = f"an earlier fence failed: {str(error).splitlines()[0]}"
         session.last_index = fence.index
@@ -158,8 +208,11 @@ def _run_one(session: _Session, fence, check_claims: bool) -> None:
     session.last_index = fence.index
     if check_claims and fence is session.page.code_fences[-1]:
         failures = session.runner.finish()
+        message = f"{len(failures)} claim(s) on this page do not hold:\n" + "\n".join(failures)
+        if not failures and len(session.outputs) == len(session.page.code_fences):
+            differs = _keep_for_the_build(session)
+            failures, message = ([differs], differs) if differs else ([], "")
         if failures:
-            message = f"{len(failures)} claim(s) on this page do not hold:\n" + "\n".join(failures)
             session.reports.append(message)
             _record(session, failed="\n".join(failures))
             raise PageCheckFailure(message)

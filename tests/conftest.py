@@ -62,6 +62,17 @@ def build_small_site(root: Path, pages: dict[str, str], strict: bool = True) -> 
     return mkdocs_build(config, root / "site", strict=strict)
 
 
+def _pages_run_first() -> None:
+    """When this test run runs the pages, it runs each once (``pagecheck.pytest_plugin``)
+    and keeps every run in the execution cache, as a build would: the build then shows those
+    runs. So before building, wait for the pages other workers are running and run the ones
+    not yet started here, from the last page up (the page tests start from the first)."""
+    from pagecheck import pytest_plugin
+
+    for page in sorted(pytest_plugin.PAGES_IN_RUN, reverse=True):
+        pytest_plugin.record_of(page)
+
+
 @dataclass
 class Build:
     site: Path
@@ -77,6 +88,7 @@ def built_site(tmp_path_factory, worker_id) -> Build:
     site, record = shared / "site", shared / "site-build.json"
     with FileLock(str(shared / "site-build.lock")):
         if not record.exists():
+            _pages_run_first()
             result = mkdocs_build(ROOT / "mkdocs.yml", site)
             record.write_text(json.dumps({"returncode": result.returncode, "log": result.stderr}))
     build = json.loads(record.read_text())

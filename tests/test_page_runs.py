@@ -114,3 +114,49 @@ def test_page_tests_read_the_record_instead_of_running_the_page(isolated, monkey
 
     monkeypatch.setattr(pytest_plugin.PageRunner, "run_fence", must_not_run)
     assert _reports(path) == [None, None]
+
+
+def test_a_page_that_prints_something_new_each_run_fails_at_that_fence(isolated, monkeypatch):
+    """Determinism without running a page twice in one test run: a page's run is kept in the
+    execution cache (which the site build shows), and the next run of the same code (the
+    site's workflow builds, then tests) must print the same, fence by fence."""
+    monkeypatch.setenv("PAGECHECK_CACHE_DIR", str(isolated / "cache"))
+    path = isolated / "clock.md"
+    path.write_text(textwrap.dedent('''
+        ```python exec="on"
+        w = 5
+        print(w)
+        ```
+
+        ```python exec="on" continuation
+        import time
+        print(time.perf_counter_ns())
+        ```
+        ''').lstrip("\n"), encoding="utf-8")
+    monkeypatch.setattr(pytest_plugin, "PAGES_IN_RUN", {path})
+    first = pytest_plugin.record_of(path)
+    monkeypatch.setattr(pytest_plugin, "RECORDS", isolated / "records-of-the-next-run")
+    monkeypatch.setattr(pytest_plugin, "_sessions", {})
+    second = pytest_plugin.record_of(path)
+    assert first["failed"] is None
+    assert second["failed"] == (
+        f"{path}:6: the fence's text differs from the earlier run kept in the execution cache: "
+        "a page must print and draw the same every time it runs"
+    )
+
+
+def test_a_page_run_is_kept_for_the_build(isolated, monkeypatch):
+    """What the build would have stored, had it run the page: the outputs, the value of every
+    claim, and the time the page's own code took."""
+    from pagecheck import cache
+
+    monkeypatch.setenv("PAGECHECK_CACHE_DIR", str(isolated / "cache"))
+    path = _write(isolated, "passes")
+    monkeypatch.setattr(pytest_plugin, "PAGES_IN_RUN", {path})
+    pytest_plugin.record_of(path)
+    page = read_page(path)
+    entry = cache.load(cache.page_key(str(path), [fence.code for fence in page.code_fences]))
+    assert entry is not None
+    assert [o["text"] for o in entry.outputs] == ["", "5\n"]
+    assert entry.values["w"]["floats"] == [5.0] and entry.checks == {"w\x005": ""}
+    assert 0 < entry.seconds < 5
