@@ -161,8 +161,22 @@ class GradientDrift:
             return f"{self.display_path}:{first}: the perturbed run died without a word"
         return json.loads(received)["failure"]
 
+    def _perturbed_page(self, fence: Fence, first: int, last: int) -> Page:
+        """The page with the statement at lines first..last perturbed: the same page with
+        that fence's code altered (reading the altered page again gives the same, slower)."""
+        altered = perturbed(self.lines, first, last)
+        code = fence.code.split("\n")
+        for line in range(first, last + 1):
+            before, after, at = self.lines[line - 1], altered[line - 1], line - fence.code_line
+            indent = len(before) - len(code[at])
+            if not before.endswith(code[at]) or after[:indent] != before[:indent]:
+                return read_page(self.page.path, "\n".join(altered))
+            code[at] = after[indent:]
+        fences = [replace(f, code="\n".join(code)) if f.index == fence.index else f for f in self.page.fences]
+        return replace(self.page, text="\n".join(altered), fences=fences)
+
     def _finish_perturbed(self, runner: PageRunner, fence: Fence, first: int, last: int) -> str | None:
-        page = read_page(self.page.path, "\n".join(perturbed(self.lines, first, last)))
+        page = self._perturbed_page(fence, first, last)
         child = PageRunner(page, display_path=self.display_path)
         child.namespace, child.ran, child.early = runner.namespace, list(runner.ran), dict(runner.early)
         child.namespace["__drift__"] = drift

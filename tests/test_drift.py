@@ -130,3 +130,20 @@ def test_the_test_run_itself_reports_an_altered_page_with_page_and_line(tmp_path
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"knobs.md:{line_no}: claim {{{{ grad_c == 129 }}}} does not hold" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["docs/rules/embedding.md", "docs/knobs.md"])  # fences indented and not
+def test_a_perturbed_page_is_the_page_read_again_with_the_statement_altered(name):
+    """The perturbed runs alter the fence's code in place rather than reading the page again;
+    both must give the same code, for every statement (in a solution, indented, too)."""
+    path = ROOT / name
+    page = read_page(path)
+    drift_of_page = pytest_plugin.GradientDrift(page, name)
+    statements = gradient_statements(page)
+    assert statements
+    for first, last in statements:
+        fence = next(f for f in page.code_fences if f.start_line < first < f.end_line)
+        fast = drift_of_page._perturbed_page(fence, first, last)
+        again = read_page(path, "\n".join(perturbed(drift_of_page.lines, first, last)))
+        assert [f.code for f in fast.fences] == [f.code for f in again.fences], f"{name}:{first}"
+        assert "__drift__(" in fast.fences[fence.index].code
