@@ -8,9 +8,10 @@ os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 import pagecheck.pytest_plugin  # noqa: E402,F401  (registers the page-session runner)
 
 
-# Test files whose tests each go to whichever test worker is free; every other file goes
-# whole to one worker (a page's fences run in order, in one namespace).
-SPREAD = {"tests/test_browser.py"}
+# Tests that each go to whichever test worker is free (the browser's look at each page);
+# every other test goes with the rest of its file to one worker (a page's fences run in
+# order, in one namespace; the tests of a file share its fixtures, built once).
+SPREAD = "tests/test_browser.py::test_page_reads_well_in_both_palettes_and_both_widths["
 
 
 def _rank(item) -> tuple[int, int]:
@@ -24,7 +25,9 @@ def _rank(item) -> tuple[int, int]:
         return (1, -path.stat().st_size)
     if path.name == "test_drift.py":
         return (2, 0)
-    return (4, 0) if f"tests/{path.name}" in SPREAD else (3, 0)
+    if path.name == "test_browser.py":  # its other tests first, beside the spread ones
+        return (4, 1) if item.nodeid.startswith(SPREAD) else (4, 0)
+    return (3, 0)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -39,13 +42,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_xdist_make_scheduler(config, log):
-    """Whole files to a worker, in the order above, except the files in SPREAD."""
+    """Whole files to a worker, in the order above, except the tests in SPREAD."""
     from xdist.scheduler import LoadScopeScheduling
 
     class Scheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
-            return nodeid if path in SPREAD else path
+            return nodeid if nodeid.startswith(SPREAD) else nodeid.split("::", 1)[0]
 
     return Scheduling(config, log)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import time
@@ -51,15 +52,46 @@ def config_for(docs: Path, pages: list[str], strict: bool = True) -> Path:
 
 def build_small_site(root: Path, pages: dict[str, str], strict: bool = True) -> subprocess.CompletedProcess:
     """Write ``pages`` ({name: Markdown}) into ``root/docs`` and build them into ``root/site``
-    with the real configuration (see config_for)."""
+    with the real configuration (see config_for), in this process (as ``mkdocs serve``
+    builds): its return code is 1 when the build fails, and its stderr what MkDocs logged."""
     import textwrap
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
 
     docs = root / "docs"
     docs.mkdir()
     for name, body in pages.items():
         (docs / f"{name}.md").write_text(textwrap.dedent(body).lstrip("\n"))
-    config = config_for(docs, [f"{name}.md" for name in pages], strict=strict)
-    return mkdocs_build(config, root / "site", strict=strict)
+    config = load_config(str(config_for(docs, [f"{name}.md" for name in pages], strict=strict)), site_dir=str(root / "site"))
+    handler = _LogLines()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    returncode = 0
+    try:
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            build(config)
+        finally:
+            config.plugins.on_shutdown()
+    except MkDocsException as abort:  # strict mode with warnings, or a failure MkDocs names
+        handler.lines.append(f"Aborted: {abort}")
+        returncode = 1
+    finally:
+        logger.removeHandler(handler)
+    return subprocess.CompletedProcess(["mkdocs build"], returncode, "", "\n".join(handler.lines))
+
+
+class _LogLines(logging.Handler):
+    """MkDocs' log as its command line prints it: LEVEL  -  message."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.levelname:<8}-  {record.getMessage()}")
 
 
 def _pages_run_first() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections import defaultdict
 from html.parser import HTMLParser
@@ -38,6 +39,7 @@ def _parse(path: Path) -> _Collector:
     return collector
 
 
+@functools.lru_cache(maxsize=4)  # the tests below read the same built site: parse it once
 def _site_pages(site: Path) -> dict[str, _Collector]:
     return {str(p.relative_to(site)): _parse(p) for p in site.rglob("*.html")}
 
@@ -87,8 +89,8 @@ def test_every_page_has_its_own_meta_description(built_site):
     descriptions = defaultdict(list)
     for page in site_pages():
         rel = page.relative_to(DOCS).with_suffix("")
-        html = built_site.site / ("index.html" if rel.name == "index" else rel / "index.html")
-        description = _parse(html).meta.get("description", "")
+        html = "index.html" if rel.name == "index" else str(rel / "index.html")
+        description = _site_pages(built_site.site)[html].meta.get("description", "")
         assert len(description) >= 50, f"{page.relative_to(ROOT)} needs a description: in its front matter"
         descriptions[description].append(page.name)
     assert [names for names in descriptions.values() if len(names) > 1] == []
