@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pagecheck import pytest_plugin
-from pagecheck.page import read_page
+from pagecheck.page import read_page_cached
 from tests.conftest import build_small_site
 from tests.pages import DOCS, ROOT, nav_pages
 
@@ -27,7 +27,7 @@ def _page_outputs(path: Path) -> list[dict]:
     return record["outputs"]
 
 
-CODE_PAGES = [p for p in nav_pages() if read_page(p).code_fences]
+CODE_PAGES = [p for p in nav_pages() if read_page_cached(p).code_fences]
 
 
 @pytest.mark.parametrize("path", CODE_PAGES, ids=lambda p: str(p.relative_to(ROOT)))
@@ -38,7 +38,7 @@ def test_the_site_shows_what_the_page_printed_and_drew(path, built_site):
     rel = path.relative_to(DOCS).with_suffix("")
     built = (built_site.site / ("index.html" if rel.name == "index" else rel / "index.html")).read_text("utf-8")
     position = 0
-    for fence, ran in zip(read_page(path).code_fences, _page_outputs(path)):
+    for fence, ran in zip(read_page_cached(path).code_fences, _page_outputs(path)):
         text = [f"<code>{html.escape(ran['text'].rstrip())}</code>"] if ran["text"] else []
         for part in text + ran["html"] + ran["figures"]:
             found = built.find(part, position)

@@ -13,7 +13,7 @@ from importlib import metadata
 
 from packaging.requirements import Requirement
 
-from pagecheck.page import read_page
+from pagecheck.page import read_page_cached
 from tests.pages import ROOT
 
 LOCAL = {"pagecheck", "snippets", "tests", "conftest"}
@@ -56,7 +56,7 @@ def _project_code() -> dict[str, str]:
         for path in sorted((ROOT / folder).rglob("*.py")):
             code[str(path.relative_to(ROOT))] = path.read_text(encoding="utf-8")
     for path in sorted((ROOT / "docs").rglob("*.md")):
-        for fence in read_page(path).code_fences:
+        for fence in read_page_cached(path).code_fences:
             code[f"{path.relative_to(ROOT)}:{fence.start_line}"] = fence.code
     for path in sorted((ROOT / "docs").rglob("*.ipynb")):
         for number, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"], 1):

@@ -24,7 +24,7 @@ import pytest
 
 from pagecheck import pytest_plugin
 from pagecheck.drift import Outcome, drift_page, gradient_statements, perturbed
-from pagecheck.page import read_page
+from pagecheck.page import read_page, read_page_cached
 from tests.pages import ROOT, nav_pages
 
 
@@ -44,7 +44,7 @@ def _record(path: Path) -> dict:
 
 @pytest.mark.parametrize("path", PAGES, ids=_rel)
 def test_altering_any_stated_number_fails_at_its_line(path):
-    page = read_page(path)
+    page = read_page_cached(path)
     assert any(c.typed is not None for c in page.claims) or not page.code_fences, (
         f"{_rel(path)} has code but states no number"
     )
@@ -55,7 +55,7 @@ def test_altering_any_stated_number_fails_at_its_line(path):
 @pytest.mark.parametrize("path", PAGES, ids=_rel)
 def test_altering_any_hand_written_gradient_line_fails(path):
     outcomes = [Outcome(**o) for o in _record(path)["gradients"]]
-    assert len(outcomes) == len(gradient_statements(read_page(path)))
+    assert len(outcomes) == len(gradient_statements(read_page_cached(path)))
     for outcome in outcomes:  # shown with -s: which comparison caught which line
         print(f"{_rel(path)}:{outcome.first} caught at {outcome.caught_at}")
     survivors = [o.describe(_rel(path)) for o in outcomes if o.caught_at is None]
