@@ -103,7 +103,6 @@ class SiteServer:
     """A built site served on 127.0.0.1 on a free port, in a background thread."""
 
     def __init__(self, site: Path) -> None:
-        self.root = Path(site)
         handler = functools.partial(_Handler, directory=str(site))
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.host = f"127.0.0.1:{self._server.server_address[1]}"

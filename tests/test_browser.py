@@ -12,7 +12,6 @@ Without Chromium these tests are skipped with the command to install it, except 
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
@@ -72,15 +71,26 @@ def screenshots_dir():
     return SCREENSHOTS
 
 
+# The page tests look at each page, not at the site search: there the search's background
+# thread (a Web Worker that builds an index of the whole site on every page) is left out. It
+# would cost as much as the page itself; the search is tested below, with its worker.
+NO_SEARCH_WORKER = """
+window.Worker = class {
+  constructor() {}
+  postMessage() {}
+  addEventListener() {}
+  removeEventListener() {}
+  terminate() {}
+};
+"""
+
+
 @pytest.fixture(scope="session")
-def reader_tab(browser, server):
+def reader_tab(browser):
     """One tab for the page tests, opening page after page as a reader's would, with the
-    browser's cache. The site search is tested on its own (below): here its index is served
-    empty, so that each page is not also an index build in a background thread."""
+    browser's cache."""
     context = browser.new_context(viewport=DESKTOP, color_scheme="light")
-    index = json.loads((server.root / "search" / "search_index.json").read_text(encoding="utf-8"))
-    empty = json.dumps({"config": index["config"], "docs": []})
-    context.route("**/search/search_index.json", lambda route: route.fulfill(body=empty, content_type="application/json"))
+    context.add_init_script(NO_SEARCH_WORKER)
     tab = context.new_page()
     yield tab
     context.close()
