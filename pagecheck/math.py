@@ -53,7 +53,19 @@ def render(tex: str, display: bool) -> str:
 
 def render_page(content: str) -> tuple[str, list[MathError]]:
     """Render every arithmatex formula in a page's HTML; collect the ones KaTeX rejects."""
+    rendered, _, errors = render_page_and_text(content)
+    return rendered, errors
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def render_page_and_text(content: str) -> tuple[str, str, list[MathError]]:
+    """As render_page, and the same page with each formula as the text of its glyphs
+    (x⋅W), which is what the site search indexes of it: reading that page instead of one
+    with thousands of KaTeX elements is most of the search index's build time."""
     errors: list[MathError] = []
+    texts: list[str] = []
 
     def replace(match: re.Match) -> str:
         tex = html.unescape(match.group("tex"))
@@ -62,11 +74,13 @@ def render_page(content: str) -> tuple[str, list[MathError]]:
             rendered = render(tex, display)
         except MathError as error:
             errors.append(error)
+            texts.append(match.group(0))
             return match.group(0)
-        # The site search indexes a formula once, as the text of its glyphs (x⋅W), not also
-        # as its MathML and TeX source. (Its parser can skip an element only when nothing
-        # inside has the same tag: <math>, not KaTeX's nested <span>s.)
-        rendered = rendered.replace("<math ", "<math data-search-exclude ", 1)
+        glyphs = rendered.split('<span class="katex-html"', 1)[-1]
+        texts.append(f'<{match.group("tag")} class="arithmatex">{_TAG.sub("", "<" + glyphs)}</{match.group("tag")}>')
         return f'<{match.group("tag")} class="arithmatex">{rendered}</{match.group("tag")}>'
 
-    return _ARITHMATEX.sub(replace, content), errors
+    rendered_page = _ARITHMATEX.sub(replace, content)
+    text_iter = iter(texts)
+    text_page = _ARITHMATEX.sub(lambda _: next(text_iter), content)
+    return rendered_page, text_page, errors

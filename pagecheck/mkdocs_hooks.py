@@ -32,9 +32,10 @@ if str(ROOT) not in sys.path:  # the hooks are loaded by path: make the project 
 
 from markdown_exec import base_format, code_block, markdown_config  # noqa: E402
 from markdown_exec import MarkdownConverter  # noqa: E402
+from mkdocs.plugins import CombinedEvent, event_priority  # noqa: E402
 
 from pagecheck import cache, notebooks  # noqa: E402
-from pagecheck.math import render_page as render_math  # noqa: E402
+from pagecheck.math import render_page_and_text  # noqa: E402
 from pagecheck.measure import Measure  # noqa: E402
 from pagecheck.page import Page, read_page, render_claims  # noqa: E402
 from pagecheck.runner import PageError, PageRunner  # noqa: E402
@@ -222,12 +223,45 @@ def on_page_content(content: str, page, config, files, **kwargs):
         content = content.replace(token, html.escape(value))
     if _TIMES_MARKER in content:  # filled in after the build, once every page has run
         _TIMES_PAGES.append((page, files))
-    content, math_errors = render_math(content)
+    content, text, math_errors = render_page_and_text(content)
+    SEARCH_TEXT[page.file.src_uri] = _OUTPUTS.sub("", text)
     for error in math_errors:
         log.warning(f"{state.runner.where(_line_of(state.page.text, error.tex))}: KaTeX cannot render "
                     f"this formula: {error}")
     _state = None
     return content
+
+
+# What the site search reads of a page: the page with each formula as its text and without
+# the fences' outputs (tensors of numbers are noise in search results, and every reader's
+# browser loads the index). Handed to the search plugin in place of the page's HTML, and
+# the HTML put back right after (on_page_context, before and after the search plugin's).
+SEARCH_TEXT: dict[str, str] = {}
+_OUTPUTS = re.compile(
+    r'<div class="pagecheck-output[^"]*"[^>]*><pre>.*?</pre></div>|<figure class="pagecheck-figure"[^>]*>.*?</figure>',
+    re.S,
+)
+_FULL_CONTENT: dict[str, str] = {}
+
+
+@event_priority(100)
+def _hand_search_its_text(context, page, config, nav, **kwargs):
+    text = SEARCH_TEXT.pop(page.file.src_uri, None)
+    if text is not None:
+        _FULL_CONTENT[page.file.src_uri] = page.content
+        page.content = text
+    return context
+
+
+@event_priority(-100)
+def _put_the_page_back(context, page, config, nav, **kwargs):
+    full = _FULL_CONTENT.pop(page.file.src_uri, None)
+    if full is not None:
+        page.content = full
+    return context
+
+
+on_page_context = CombinedEvent(_hand_search_its_text, _put_the_page_back)
 
 
 _TIMES_MARKER = '<div class="pagecheck-execution-times"></div>'
