@@ -7,6 +7,8 @@ os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 import pagecheck.pytest_plugin  # noqa: E402,F401  (registers the page-session runner)
 
+pytest_plugins = ["pytester"]  # tests/test_drift.py runs a test run of its own
+
 
 # Tests that each go to whichever test worker is free (the browser's look at each page);
 # every other test goes with the rest of its file to one worker (a page's fences run in

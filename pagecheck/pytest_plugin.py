@@ -42,14 +42,15 @@ PAGES_IN_RUN: set[Path] = set()  # the pages whose page tests are part of this r
 
 
 def page_record(path: Path, timeout: float = 300.0) -> dict | None:
-    """What this run's page tests recorded for ``path``. While another test worker is running
-    the page, wait for it; None when the page's tests have not started (test workers take
-    test files in no fixed order) or are not part of the run: the caller then runs the page."""
-    if RECORDS is None or Path(path) not in PAGES_IN_RUN:
+    """What this test run recorded for ``path`` (its page tests, or another test that ran
+    it). While another test worker is running the page, wait for it; None when nobody has
+    run it yet and no worker is running it (test workers take test files in no fixed
+    order): the caller then runs the page."""
+    if RECORDS is None:
         return None
     target = record_path(RECORDS, display_path(path))
     started = target.with_suffix(".started")
-    if not target.exists() and not started.exists():
+    if not target.exists() and (Path(path) not in PAGES_IN_RUN or not started.exists()):
         return None
     deadline = time.monotonic() + timeout
     while not target.exists():

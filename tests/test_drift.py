@@ -15,8 +15,6 @@ ran the page. Run without the page tests, a test here runs its page itself.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -116,20 +114,21 @@ def test_a_page_that_breaks_for_another_reason_does_not_count_as_caught(tmp_path
     assert "KeyError" in outcomes[0].describe("p.md")
 
 
-def test_the_test_run_itself_reports_an_altered_page_with_page_and_line(tmp_path):
-    """End to end through pytest-markdown-docs: a wrong number on a copy of a page."""
+def test_the_test_run_itself_reports_an_altered_page_with_page_and_line(pytester, monkeypatch):
+    """End to end through pytest-markdown-docs: a wrong number on a copy of a page, in a
+    test run of its own (in this process: the page's imports are loaded already)."""
     page = ROOT / "docs" / "knobs.md"
     text = page.read_text(encoding="utf-8")
     line_no = next(i for i, line in enumerate(text.split("\n"), 1) if "{{ grad_c == 128 }}" in line)
-    copy = tmp_path / "knobs.md"
+    copy = pytester.path / "knobs.md"
     copy.write_text(text.replace("{{ grad_c == 128 }}", "{{ grad_c == 129 }}", 1), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "pagecheck.pytest_plugin", "--markdown-docs",
-         "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(copy)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    monkeypatch.setattr(pytest_plugin, "DRIFT", False)  # this run's own setting, not the outer run's
+    monkeypatch.setattr(pytest_plugin, "RECORDS", None)
+    result = pytester.runpytest_inprocess(
+        "-q", "-p", "pagecheck.pytest_plugin", "--markdown-docs", "-p", "no:cacheprovider", "-p", "no:xdist", str(copy)
     )
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert f"knobs.md:{line_no}: claim {{{{ grad_c == 129 }}}} does not hold" in result.stdout
+    assert result.ret == 1, result.stdout.str()
+    assert f"knobs.md:{line_no}: claim {{{{ grad_c == 129 }}}} does not hold" in result.stdout.str()
 
 
 @pytest.mark.parametrize("name", ["docs/rules/embedding.md", "docs/knobs.md"])  # fences indented and not
