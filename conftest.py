@@ -18,7 +18,8 @@ SPREAD = "tests/test_browser.py::test_page_reads_well_in_both_palettes_and_both_
 
 def _rank(item) -> tuple[int, int]:
     """When a test file starts, on two workers: the site build first (one worker builds while
-    the other runs the pages), the longest pages before the shorter ones, the browser tests
+    the other runs the pages), the longest pages before the shorter ones, then the tests
+    that do not need the site (while it is built), those that do, and the browser tests
     (which share out evenly) last."""
     path = Path(str(item.fspath))
     if path.name == "test_build.py":
@@ -29,7 +30,7 @@ def _rank(item) -> tuple[int, int]:
         return (2, 0)
     if path.name == "test_browser.py":  # its other tests first, beside the spread ones
         return (4, 1) if item.nodeid.startswith(SPREAD) else (4, 0)
-    return (3, 0)
+    return (3, 1) if "built_site" in item.fixturenames else (3, 0)  # the site is built meanwhile
 
 
 def pytest_collection_modifyitems(config, items):

@@ -60,6 +60,14 @@ def page_record(path: Path, timeout: float = 300.0) -> dict | None:
     return json.loads(target.read_text(encoding="utf-8"))
 
 
+def page_started(path: Path) -> bool:
+    """Has a test of this run started running the page (or recorded it)?"""
+    if RECORDS is None:
+        return False
+    target = record_path(RECORDS, display_path(path))
+    return target.exists() or target.with_suffix(".started").exists()
+
+
 def record_path(records: Path, where: str) -> Path:
     return records / (where.replace("/", "__") + ".json")
 

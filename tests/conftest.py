@@ -97,11 +97,15 @@ class _LogLines(logging.Handler):
 def _pages_run_first() -> None:
     """When this test run runs the pages, it runs each once (``pagecheck.pytest_plugin``)
     and keeps every run in the execution cache, as a build would: the build then shows those
-    runs. So before building, wait for the pages other workers are running and run the ones
-    not yet started here, from the last page up (the page tests start from the first)."""
+    runs. So before building, run here the pages no worker has started yet, then wait for
+    the ones other workers are running."""
     from pagecheck import pytest_plugin
 
-    for page in sorted(pytest_plugin.PAGES_IN_RUN, reverse=True):
+    pages = sorted(pytest_plugin.PAGES_IN_RUN, key=lambda page: page.stat().st_size)
+    for page in pages:  # first the ones nobody has started, shortest first (the page tests
+        if not pytest_plugin.page_started(page):  # take the longest first)
+            pytest_plugin.record_of(page)
+    for page in pages:  # then wait for the others
         pytest_plugin.record_of(page)
 
 
