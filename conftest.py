@@ -30,7 +30,10 @@ def _rank(item) -> tuple[int, int]:
         return (2, 0)
     if path.name == "test_browser.py":  # its other tests first, beside the spread ones
         return (4, 1) if item.nodeid.startswith(SPREAD) else (4, 0)
-    return (3, 1) if "built_site" in item.fixturenames else (3, 0)  # the site is built meanwhile
+    return (3, 1) if path in NEED_THE_SITE else (3, 0)  # the site is built meanwhile
+
+
+NEED_THE_SITE: set[Path] = set()  # test files with a test that needs the built site
 
 
 def pytest_collection_modifyitems(config, items):
@@ -39,6 +42,7 @@ def pytest_collection_modifyitems(config, items):
     (``pagecheck.drift``), so that each page runs once."""
     from pagecheck import pytest_plugin
 
+    NEED_THE_SITE.update(Path(str(item.fspath)) for item in items if "built_site" in item.fixturenames)
     items.sort(key=_rank)  # stable: a page's fences keep their order
     if any(Path(str(item.fspath)).name == "test_drift.py" for item in items):
         pytest_plugin.DRIFT = True
