@@ -16,7 +16,7 @@ pytest_plugins = ["pytester"]  # tests/test_drift.py runs a test run of its own
 SPREAD = "tests/test_browser.py::test_page_reads_well_in_both_palettes_and_both_widths["
 
 
-def _rank(item) -> tuple[int, int]:
+def _rank(item) -> tuple[int, ...]:
     """When a test file starts, on two workers: the site build first (one worker builds while
     the other runs the pages), the longest pages before the shorter ones, then the tests
     that do not need the site (while it is built), those that do, and the browser tests
@@ -24,8 +24,8 @@ def _rank(item) -> tuple[int, int]:
     path = Path(str(item.fspath))
     if path.name == "test_build.py":
         return (0, 0)
-    if path.suffix == ".md":
-        return (1, -path.stat().st_size)
+    if path.suffix == ".md":  # the slow ones first, so that no worker waits for one at the end
+        return (1, 0 if path.relative_to(ROOT).as_posix() in SLOW_PAGES else 1, -path.stat().st_size)
     if path.name == "test_drift.py":
         return (2, 0)
     if path.name == "test_browser.py":  # its other tests first, beside the spread ones
@@ -33,6 +33,9 @@ def _rank(item) -> tuple[int, int]:
     return (3, 1) if path in NEED_THE_SITE else (3, 0)  # the site is built meanwhile
 
 
+ROOT = Path(__file__).resolve().parent
+# Pages whose code takes seconds rather than a fraction of one (see About > Execution times).
+SLOW_PAGES = {"docs/mlp/training.md"}
 NEED_THE_SITE: set[Path] = set()  # test files with a test that needs the built site
 
 
