@@ -95,8 +95,6 @@ def on_config(config, **kwargs):
     # folder named after everything else a notebook's code depends on (the snippets, the
     # versions), so that those changes run the notebooks again, as for Markdown pages.
     jupyter = config.plugins.get("mkdocs-jupyter")
-    if jupyter is not None and not EXECUTE:  # a bare build runs nothing
-        jupyter.config["execute"] = False
     if jupyter is not None and jupyter.config.get("cache"):
         jupyter.config["cache_dir"] = str(cache.cache_dir().parent / "mkdocs-jupyter" / cache.notebook_key())
     return config
@@ -109,7 +107,26 @@ def on_files(files, config, **kwargs):
     exercises = Path(config["docs_dir"]) / "mlp" / "exercises"
     for problem in notebooks.stale(exercises) + notebooks.all_prose_problems(exercises):
         log.warning(problem)
+    # The worked solutions run here, in this process (notebooks.executed), and mkdocs-jupyter
+    # shows the executed copy (it runs nothing itself: execute is off in mkdocs.yml).
+    jupyter = config.plugins.get("mkdocs-jupyter") if hasattr(config, "plugins") else None
+    for file in files if jupyter is not None and EXECUTE else []:
+        if not (file.src_uri.endswith(".ipynb") and jupyter.should_include(file)):
+            continue
+        source = Path(file.abs_src_path)
+        where = _rel(source)
+        try:
+            copy, run, cached = notebooks.executed(source, where)
+        except PageError as error:
+            log.warning(str(error))
+            continue
+        file.abs_src_path = str(copy)
+        _NOTEBOOKS[str(copy)] = source
+        STATS[where] = {**run, "cached": cached}
     return files
+
+
+_NOTEBOOKS: dict[str, Path] = {}  # executed copy -> the worked solution in docs/
 
 
 def _forget_snippets() -> None:
@@ -130,29 +147,12 @@ _NOTEBOOK_SCRIPTS = re.compile(
     r'|<script type="module">\s*document\.addEventListener\("DOMContentLoaded".*?</script>',
     re.S,
 )
-_notebook_started: dict[str, tuple[float, bool]] = {}  # notebook -> (start time, cache hit)
-
-
-def _notebook_cached(path: Path, config) -> bool:
-    """Will mkdocs-jupyter take this notebook's page from its cache (not run it)?"""
-    jupyter = config.plugins.get("mkdocs-jupyter")
-    if jupyter is None or not jupyter.config.get("cache"):
-        return False
-    from mkdocs_jupyter.plugin import _compute_cache_key, _get_cache_path
-
-    key = _compute_cache_key(str(path), jupyter.config, jupyter.config["execute"])
-    return _get_cache_path(jupyter.config["cache_dir"], key).exists()
-
-
 def on_page_markdown(markdown: str, page, config, files, **kwargs):
     global _state
     path = Path(page.file.abs_src_path)
-    if path.suffix == ".ipynb":
-        # An exercise notebook: mkdocs-jupyter runs and renders it between this hook and
-        # on_page_content; time it there for the execution-times table.
+    if path.suffix == ".ipynb":  # an exercise notebook, run already (on_files)
         _state = None
-        _notebook_started[_rel(path)] = (time.perf_counter(), _notebook_cached(path, config))
-        page.meta.setdefault("description", notebooks.description(path))
+        page.meta.setdefault("description", notebooks.description(_NOTEBOOKS.get(str(path), path)))
         return markdown
     # MkDocs hands over the page without its front matter; read the whole file, so that
     # every line number reported is the file's own.
@@ -194,12 +194,9 @@ def on_page_markdown(markdown: str, page, config, files, **kwargs):
 def on_page_content(content: str, page, config, files, **kwargs):
     global _state
     state = _state
-    display = _rel(Path(page.file.abs_src_path))
-    started = _notebook_started.pop(display, None)
-    if started is not None:
-        STATS[display] = {
-            "seconds": time.perf_counter() - started[0], "peak_mib": None, "cached": started[1],
-        }
+    path = Path(page.file.abs_src_path)
+    display = _rel(_NOTEBOOKS.get(str(path), path))
+    if path.suffix == ".ipynb":
         # The worked solution must pass its own checks (a check never raises, for learners).
         for name in re.findall(r'<tr class="check-not-yet"><td>.*?</td><td><code>(.*?)</code>', content):
             log.warning(f"{display}: the worked solution fails its check for {html.unescape(name)}")
@@ -279,7 +276,7 @@ def _times_table(this_page, files) -> str:
         rows.append(
             f'<tr><td><a href="{html.escape(link)}">{html.escape(src)}</a></td>'
             f'<td>{stat["seconds"]:.2f}</td>'
-            f'<td>{"kernel" if stat["peak_mib"] is None else format(stat["peak_mib"], ".0f")}</td>'
+            f'<td>{"-" if stat["peak_mib"] is None else format(stat["peak_mib"], ".0f")}</td>'
             f'<td>{"yes" if stat["cached"] else "no"}</td></tr>'
         )
     total = sum(stat["seconds"] for stat in STATS.values())

@@ -1,7 +1,7 @@
 """Exercise notebooks: one source, two versions.
 
 The source is the worked solution, ``docs/mlp/exercises/NAME.ipynb``, saved without outputs;
-the site renders it (mkdocs-jupyter runs it at build time). A code cell tagged ``answer``
+the site renders it (the build runs it, ``executed`` below, and mkdocs-jupyter shows it). A code cell tagged ``answer``
 holds an answer. The exercise a learner downloads, ``docs/mlp/exercises/blank/NAME.ipynb``,
 is made from it here: each answer cell keeps its leading comment lines (what to assign, and
 its shape) and every name it assigns at top level becomes ``name = ...``; markdown cells
@@ -10,8 +10,7 @@ tagged ``solution-only`` are left out. The hints live in markdown cells, folded 
 them from the repository), and the build and the tests fail when one is out of date.
 
 The prose of a notebook (its markdown cells) is read as a page's is (``pagecheck.page``),
-but nothing in it is checked against the code: the kernel mkdocs-jupyter runs a notebook in
-is not the page's session. So a number in notebook prose is an error, naming the notebook,
+but nothing in it is checked against the code: a notebook's prose has no claims. So a number in notebook prose is an error, naming the notebook,
 the cell and the line, wherever a page would need a claim for it; what a page's reader
 exempts (code, identifiers such as ``W1``, list markers, links, HTML) is exempt here too.
 A number belongs in code (```` `1 / n` ````) or in words. A claim ``{{ ... }}`` is an error as
@@ -28,6 +27,7 @@ import copy
 import json
 import re
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -89,6 +89,10 @@ def description(source: Path) -> str:
 
 def _tags(cell: dict) -> list[str]:
     return cell.get("metadata", {}).get("tags", [])
+
+
+def _source(cell: dict) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
 def blank_answer(code: str, where: str = "") -> str:
@@ -201,8 +205,8 @@ def prose_problems(source: Path) -> list[str]:
         for claim in page.claims:
             problems.append(
                 f"{where}: cell {number}, line {claim.line}: claim {claim.raw} in notebook prose: "
-                "a notebook's claims are never checked (it runs in a kernel, not in a page's "
-                "session); write the value in code"
+                "a notebook's claims are never checked (its prose is not read against its code, "
+                "as a page's is); write the value in code"
             )
     return problems
 
@@ -235,3 +239,55 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+def executed(source: Path, where: str) -> tuple[Path, dict, bool]:
+    """The worked solution with its outputs, for the site to show: its code cells run in this
+    process, one namespace, as a page's fences are (``pagecheck.runner``; a kernel per
+    notebook cost seconds of start-up and imports). Kept in the cache folder, keyed by the
+    notebook and everything its code depends on (``cache.notebook_key``), so an unchanged
+    notebook runs once. Returns (the executed copy, {"seconds", "peak_mib"} of its run,
+    whether it came from the cache). A cell that raises raises PageError naming the
+    notebook and cell."""
+    import hashlib
+
+    from pagecheck import cache
+    from pagecheck.measure import Measure
+    from pagecheck.page import Fence, Page
+    from pagecheck.runner import PageError, PageRunner
+
+    raw = source.read_bytes()
+    key = hashlib.sha256(raw + cache.notebook_key().encode()).hexdigest()[:16]
+    target = cache.cache_dir().parent / "notebooks" / key / source.name
+    if cache.enabled() and target.is_file():
+        return target, json.loads(target.with_suffix(".run.json").read_text()), True
+    notebook = json.loads(raw)
+    cells = [(number, cell) for number, cell in enumerate(notebook["cells"], 1) if cell["cell_type"] == "code"]
+    fences = [
+        Fence(index=i, start_line=0, end_line=0, info="python", code=_source(cell), executed=True,
+              tested=True, continuation=True)
+        for i, (_, cell) in enumerate(cells)
+    ]
+    runner = PageRunner(Page(source, "", fences), display_path=where)
+    measure = Measure().__enter__()
+    for count, ((number, cell), fence) in enumerate(zip(cells, fences), 1):
+        try:
+            output = runner.run_fence(fence)
+        except PageError as error:
+            measure.__exit__(None, None, None)
+            detail = str(error).split(": ", 1)[-1].split("\n")[0]
+            raise PageError(f"{where} cell {number}: {detail}") from None
+        cell["execution_count"] = count
+        cell["outputs"] = (
+            ([{"output_type": "stream", "name": "stdout", "text": output.text}] if output.text else [])
+            + [{"output_type": "display_data", "data": {"text/html": h}, "metadata": {}} for h in output.html]
+            + [{"output_type": "display_data", "data": {"image/svg+xml": s}, "metadata": {}} for s in output.figures]
+        )
+    measure.__exit__(None, None, None)
+    run = {"seconds": measure.seconds, "peak_mib": measure.peak_mib}
+    if not cache.enabled():
+        target = Path(tempfile.mkdtemp(prefix="notebook-")) / source.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    target.with_suffix(".run.json").write_text(json.dumps(run))
+    return target, run, False

@@ -5,8 +5,8 @@ ratios the targets are stated in.
 
 * pure compute: every nav page's code run and its claims checked in one Python process,
   no MkDocs (from the first fence to the last claim, torch's import included, as in a
-  build), from an empty cache like the cold build; and every exercise notebook run in a
-  Jupyter kernel, as mkdocs-jupyter runs it;
+  build), from an empty cache like the cold build; and every exercise notebook run as the
+  build runs it (pagecheck.notebooks.executed);
 * bare build: `mkdocs build` with execution off (PAGECHECK_EXECUTE=off);
 * cold build: `mkdocs build` with an empty execution cache;
 * no-change rebuild: `mkdocs build` again, the cache warm;
@@ -48,11 +48,10 @@ t0 = time.perf_counter()
 for path in nav_pages():
     failures = PageRunner(read_page(path)).run_all()
     assert not failures, failures
-import nbclient, nbformat
+from pagecheck.notebooks import executed
 from tests.pages import nav_notebooks
 for path in nav_notebooks():
-    notebook = nbformat.read(path, as_version=4)
-    nbclient.NotebookClient(notebook, kernel_name="python3", resources={{"metadata": {{"path": str(path.parent)}}}}).execute()
+    executed(path, str(path))
 print(time.perf_counter() - t0)
 """
 

@@ -5,7 +5,8 @@ answer outside one, and the checks read well on a wrong answer.
 
 The notebooks' code is plain Python (no magics), so it runs here in-process, cell by cell,
 and each check cell's value (a Report) is inspected directly. The build runs the solutions
-in a Jupyter kernel too (mkdocs-jupyter), and fails if a solution's check says "not yet".
+the same way (pagecheck.notebooks.executed) to show their outputs, and fails if a
+solution's check says "not yet".
 """
 
 from __future__ import annotations
@@ -368,7 +369,7 @@ def _expected_prose_problems(where: str) -> list[str]:
         f"{where}: cell 5, line 1: unchecked number '2' in math: {fix}",
         f"{where}: cell 5, line 1: unchecked number '5' in math: {fix}",
         f"{where}: cell 5, line 1: claim {{{{ n == 32 }}}} in notebook prose: a notebook's claims are never "
-        "checked (it runs in a kernel, not in a page's session); write the value in code",
+        "checked (its prose is not read against its code, as a page's is); write the value in code",
     ]
 
 
@@ -394,3 +395,31 @@ def test_the_build_warns_of_a_number_in_notebook_prose(tmp_path, caplog):
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == (
         _expected_prose_problems(str(source))
     )
+
+
+def test_a_worked_solution_runs_in_process_with_its_outputs_and_a_failing_cell_is_named(tmp_path, monkeypatch):
+    """The build runs each worked solution itself (pagecheck.notebooks.executed) and shows
+    the executed copy: printed text and displays become the cells' outputs; a cell that
+    raises is named with its notebook and cell number."""
+    from pagecheck.runner import PageError
+
+    monkeypatch.setenv("PAGECHECK_CACHE_DIR", str(tmp_path / "cache" / "pages"))
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": "# A notebook"},
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": "w = 5\nprint(w * 2)"},
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": "w / 0"},
+    ]
+    notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    good = tmp_path / "good.ipynb"
+    good.write_text(json.dumps({**notebook, "cells": cells[:2]}), encoding="utf-8")
+    copy, run, cached = notebooks.executed(good, "good.ipynb")
+    ran = json.loads(copy.read_text(encoding="utf-8"))
+    assert ran["cells"][1]["outputs"] == [{"output_type": "stream", "name": "stdout", "text": "10\n"}]
+    assert not cached and run["seconds"] > 0
+    assert notebooks.executed(good, "good.ipynb")[2]  # unchanged: from the cache
+
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text(json.dumps(notebook), encoding="utf-8")
+    with pytest.raises(PageError) as failure:
+        notebooks.executed(bad, "bad.ipynb")
+    assert str(failure.value).startswith("bad.ipynb cell 3: code fence raised ZeroDivisionError")
