@@ -16,7 +16,7 @@ STAMP  := $(VENV)/.installed
 # Material for MkDocs prints a notice about MkDocs 2 on every run; this site pins mkdocs<2.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve test build build-cold benchmark screenshots sizes audit notebooks clean setup
+.PHONY: serve test build build-cold benchmark screenshots sizes audit notebooks update-claims clean setup
 
 setup: $(STAMP)
 
@@ -40,6 +40,9 @@ build-cold: $(STAMP)   # run every page's code again, whatever the cache holds
 
 notebooks: $(STAMP)    # the blank exercises, made from the worked solutions in docs/mlp/exercises/
 	$(BIN)/python -m pagecheck.notebooks
+
+update-claims: $(STAMP)  # after a torch upgrade: typed numbers that no longer hold get the new values
+	$(BIN)/python -m pagecheck.update_claims
 
 benchmark: $(STAMP)
 	$(BIN)/python scripts/benchmark.py

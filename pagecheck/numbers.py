@@ -209,3 +209,47 @@ def format_value(value: Any) -> str:
     if shape == ():
         return one(floats[0])
     return "[" + ", ".join(one(v) for v in floats) + "]"
+
+
+# One number as a page may type it, anywhere in a typed text (a vector holds several).
+_TOKEN = re.compile(
+    rf"(?P<sign>{_MINUS})?(?P<int>{_INT})(?:\.(?P<frac>\d+))?"
+    rf"(?P<exp>[eE](?P<e>[-+\u2212]?\d+)|\s*(?:\\times|\\cdot|\u00d7|\u00b7)\s*10\^\{{?(?P<t>[-\u2212]?\d+)\}}?)?"
+)
+
+
+def rewrite(typed_text: str, value: Any) -> str | None:
+    """The typed text with each number replaced by the value's, rounded to the precision the
+    author wrote it with and in the same notation (thousands separator, decimals, exponent,
+    minus sign): ``1,268`` for 1268.6 becomes ``1,269``. None when it cannot be done by rule:
+    a fraction, a formula, or a value whose count of numbers differs from the text's."""
+    try:
+        typed = parse_typed(typed_text)
+        floats, _ = to_floats(value)
+    except TypedValueError:
+        return None
+    if any(n.exact is not None and n.exact.denominator != 1 for n in flatten(typed)) or re.search(r"\\[dt]?frac|/", typed_text):
+        return None
+    tokens = list(_TOKEN.finditer(typed_text))
+    if len(tokens) != len(floats) or len(flatten(typed)) != len(floats) or any(math.isnan(f) for f in floats):
+        return None
+    pieces, end = [], 0
+    for token, actual in zip(tokens, floats):
+        pieces.append(typed_text[end : token.start()])
+        pieces.append(_rewrite_one(token, actual))
+        end = token.end()
+    return "".join(pieces) + typed_text[end:]
+
+
+def _rewrite_one(token: re.Match, actual: float) -> str:
+    exp_text = token.group("e") or token.group("t")
+    exponent = int(exp_text.replace("\u2212", "-")) if exp_text else 0
+    decimals = len(token.group("frac") or "")
+    mantissa = f"{abs(actual) / 10**exponent:.{decimals}f}"
+    whole, _, frac = mantissa.partition(".")
+    separator = next((s for s in ("{,}", "\\,", ",") if s in token.group("int")), None)
+    if separator:
+        whole = f"{int(whole):,}".replace(",", separator)
+    minus = token.group("sign") or ("\u2212" if "\u2212" in token.group(0) else "-")
+    sign = minus if actual < 0 and float(mantissa) != 0 else ""
+    return sign + whole + (f".{frac}" if decimals else "") + (token.group("exp") or "")
