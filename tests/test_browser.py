@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pagecheck.browser import (
     CHROMIUM_ARGS,
@@ -175,16 +176,22 @@ def test_a_link_to_a_section_lands_on_it(url, browser, server):
         sections = page.evaluate("[...document.querySelectorAll('.md-content h2[id]')].slice(1, -2).map((h) => h.id)")
         sections = sections[:: max(1, len(sections) // 4)][:4]  # four, spread over the page
         top = "document.getElementById({!r}).getBoundingClientRect().top"
+        landed = "([id, low, high]) => { const top = document.getElementById(id).getBoundingClientRect().top; return low <= top && top <= high; }"
+
+        def lands(section: str, how: str) -> None:
+            try:  # within the two seconds the page gives itself to settle the blocks around it,
+                page.wait_for_function(landed, arg=[section, header, header + 30], timeout=3000)
+                page.wait_for_timeout(300)  # and there it stays
+                assert page.evaluate(landed, [section, header, header + 30])
+            except (PlaywrightTimeout, AssertionError):
+                missed.append(f"{how} #{section}: its top at {page.evaluate(top.format(section)):.0f}px")
+
         for section in sections:
             load(page, server.base + url + "#" + section)
-            page.wait_for_timeout(200)  # the frames in which the blocks around it settle
-            if not header <= page.evaluate(top.format(section)) <= header + 30:
-                missed.append(f"opened #{section}: its top at {page.evaluate(top.format(section)):.0f}px")
+            lands(section, "opened")
         for section in reversed(sections):
             page.locator(f".md-sidebar--secondary a[href='#{section}']").click()
-            page.wait_for_timeout(200)
-            if not header <= page.evaluate(top.format(section)) <= header + 30:
-                missed.append(f"clicked #{section}: its top at {page.evaluate(top.format(section)):.0f}px")
+            lands(section, "clicked")
     finally:
         context.close()
     assert len(sections) == 4 and missed == [], missed
