@@ -138,7 +138,7 @@ def pytest_sessionstart(session):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     started = getattr(config, "_started", time.time())
-    shots = [p for p in SCREENSHOTS.glob("*.png") if p.stat().st_mtime >= started] if SCREENSHOTS.is_dir() else []
+    shots = [p for p in SCREENSHOTS.glob("*.jpg") if p.stat().st_mtime >= started] if SCREENSHOTS.is_dir() else []
     if shots:
         terminalreporter.write_sep("-", "screenshots")
         terminalreporter.write_line(f"{len(shots)} screenshots of every page (desktop and phone) in {SCREENSHOTS}")

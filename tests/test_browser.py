@@ -115,7 +115,7 @@ def test_page_reads_well_in_both_palettes_and_both_widths(doc, server, reader_ta
         problems = content_problems(page)
         light, light_background = page.evaluate(_SCHEME)
         (screenshots_dir / f"{name}.dom-elements").write_text(str(dom_elements(page)))
-        page.screenshot(path=str(screenshots_dir / f"{name}-desktop-light.png"))
+        page.screenshot(path=str(screenshots_dir / f"{name}-desktop-light.jpg"), quality=90)
 
         # The palette toggle switches to the other scheme, and the page still renders.
         page.locator("label.md-header__button[for^='__palette']:visible").first.click()
@@ -125,7 +125,7 @@ def test_page_reads_well_in_both_palettes_and_both_widths(doc, server, reader_ta
         # The same page at phone width.
         page.set_viewport_size(PHONE)
         problems += [f"phone, dark: {p}" for p in content_problems(page) + width_problems(page)]
-        page.screenshot(path=str(screenshots_dir / f"{name}-phone-dark.png"))
+        page.screenshot(path=str(screenshots_dir / f"{name}-phone-dark.jpg"), quality=90)
         page.evaluate("localStorage.clear()")  # the next page opens in the light palette again
     finally:
         watch.detach(page)
