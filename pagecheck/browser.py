@@ -285,7 +285,7 @@ def dom_elements(page) -> int:
 
 def content_problems(page) -> list[str]:
     """Math and outputs of the page as displayed (call after the page has loaded)."""
-    return page.evaluate(_MATH_PROBLEMS_JS) + page.evaluate(_OUTPUT_PROBLEMS_JS)
+    return page.evaluate(f"() => [...({_MATH_PROBLEMS_JS})(), ...({_OUTPUT_PROBLEMS_JS})()]")
 
 
 def load(page, url: str) -> None:

@@ -110,7 +110,6 @@ def test_page_reads_well_in_both_palettes_and_both_widths(doc, server, reader_ta
     name, page = _shot_name(doc), reader_tab
     watch = PageWatch(page.context, server.host).attach(page)
     try:
-        page.set_viewport_size(DESKTOP)
         load(page, server.base + _url_of(doc))
         problems = content_problems(page)
         light, light_background = page.evaluate(_SCHEME)
@@ -126,9 +125,11 @@ def test_page_reads_well_in_both_palettes_and_both_widths(doc, server, reader_ta
         page.set_viewport_size(PHONE)
         problems += [f"phone, dark: {p}" for p in content_problems(page) + width_problems(page)]
         page.screenshot(path=str(screenshots_dir / f"{name}-phone-dark.jpg"), quality=90)
-        page.evaluate("localStorage.clear()")  # the next page opens in the light palette again
     finally:
         watch.detach(page)
+        page.evaluate("localStorage.clear()")  # the next page opens in the light palette again,
+        page.goto("about:blank")  # and at desktop width (without laying this one out again)
+        page.set_viewport_size(DESKTOP)
     problems += watch.problems()
     assert (light, dark) == ("default", "slate") and dark_background != light_background
     assert problems == [], f"{doc.relative_to(ROOT)} in the browser:\n" + "\n".join(problems)
