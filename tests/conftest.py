@@ -7,7 +7,6 @@ import logging
 import os
 import subprocess
 import time
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,20 +15,40 @@ from filelock import FileLock
 
 from tests.pages import ROOT
 
-ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 SCREENSHOTS = ROOT / "screenshots"
 
 
-def mkdocs_build(
-    config: Path, site: Path, strict: bool = True, cache_dir: Path | None = None
-) -> subprocess.CompletedProcess:
-    env = dict(ENV)
-    if cache_dir is not None:
-        env["PAGECHECK_CACHE_DIR"] = str(cache_dir / "pages")
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", *(["--strict"] if strict else []), "-f", str(config), "-d", str(site)],
-        cwd=ROOT, capture_output=True, text=True, env=env, timeout=900,
-    )
+def mkdocs_build(config: Path, site: Path, strict: bool = True) -> subprocess.CompletedProcess:
+    """Build the site of ``config`` into ``site`` in this process, as ``mkdocs serve`` builds
+    (the test worker has MkDocs, torch and the pages' helpers imported already): the return
+    code is 1 when the build fails, stderr is what MkDocs logged and printed."""
+    import contextlib
+    import io
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    handler, printed = _LogLines(), io.StringIO()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    returncode, here = 0, Path.cwd()
+    os.chdir(ROOT)  # snippets includes are read from the project's root, as `make build` does
+    try:
+        with contextlib.redirect_stderr(printed):
+            loaded = load_config(str(config), site_dir=str(site), strict=strict)
+            loaded.plugins.on_startup(command="build", dirty=False)
+            try:
+                build(loaded)
+            finally:
+                loaded.plugins.on_shutdown()
+    except MkDocsException as abort:  # strict mode with warnings, or a failure MkDocs names
+        handler.lines.append(f"Aborted: {abort}")
+        returncode = 1
+    finally:
+        logger.removeHandler(handler)
+        os.chdir(here)
+    return subprocess.CompletedProcess(["mkdocs build"], returncode, "", printed.getvalue() + "\n".join(handler.lines))
 
 
 def config_for(docs: Path, pages: list[str], strict: bool = True) -> Path:
@@ -52,35 +71,14 @@ def config_for(docs: Path, pages: list[str], strict: bool = True) -> Path:
 
 def build_small_site(root: Path, pages: dict[str, str], strict: bool = True) -> subprocess.CompletedProcess:
     """Write ``pages`` ({name: Markdown}) into ``root/docs`` and build them into ``root/site``
-    with the real configuration (see config_for), in this process (as ``mkdocs serve``
-    builds): its return code is 1 when the build fails, and its stderr what MkDocs logged."""
+    with the real configuration (see config_for), by mkdocs_build."""
     import textwrap
-
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import MkDocsException
 
     docs = root / "docs"
     docs.mkdir()
     for name, body in pages.items():
         (docs / f"{name}.md").write_text(textwrap.dedent(body).lstrip("\n"))
-    config = load_config(str(config_for(docs, [f"{name}.md" for name in pages], strict=strict)), site_dir=str(root / "site"))
-    handler = _LogLines()
-    logger = logging.getLogger("mkdocs")
-    logger.addHandler(handler)
-    returncode = 0
-    try:
-        config.plugins.on_startup(command="build", dirty=False)
-        try:
-            build(config)
-        finally:
-            config.plugins.on_shutdown()
-    except MkDocsException as abort:  # strict mode with warnings, or a failure MkDocs names
-        handler.lines.append(f"Aborted: {abort}")
-        returncode = 1
-    finally:
-        logger.removeHandler(handler)
-    return subprocess.CompletedProcess(["mkdocs build"], returncode, "", "\n".join(handler.lines))
+    return mkdocs_build(config_for(docs, [f"{name}.md" for name in pages], strict=strict), root / "site", strict)
 
 
 class _LogLines(logging.Handler):
