@@ -66,7 +66,7 @@ class Report(list):
             for v in self
         )
         return (
-            '<div class="exercise-check"><table><thead><tr><th></th><th>answer</th>'
+            '<div class="exercise-check"><table><thead><tr><th>check</th><th>answer</th>'
             f"<th>against autograd</th></tr></thead><tbody>{rows}</tbody></table>"
             f"<p>{html.escape(self.summary)}</p></div>"
         )
