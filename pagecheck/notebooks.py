@@ -1,20 +1,22 @@
 """Exercise notebooks: one source, two versions.
 
-The source is the worked solution, ``docs/mlp/exercises/NAME.ipynb``, saved without outputs;
-the site renders it (the build runs it, ``executed`` below, and mkdocs-jupyter shows it). A code cell tagged ``answer``
-holds an answer. The exercise a learner downloads, ``docs/mlp/exercises/blank/NAME.ipynb``,
-is made from it here: each answer cell keeps its leading comment lines (what to assign, and
-its shape) and every name it assigns at top level becomes ``name = ...``; markdown cells
-tagged ``solution-only`` are left out. The hints live in markdown cells, folded in
-``<details>`` blocks, and are kept as they are. The blank copies are committed (Colab opens
-them from the repository), and the build and the tests fail when one is out of date.
+The source is the worked solution, ``docs/mlp/exercises/NAME.ipynb``, saved without
+outputs; the site renders it (the build runs it, ``executed`` below, and mkdocs-jupyter
+shows it). A code cell tagged ``answer`` holds an answer. The exercise a learner
+downloads, ``docs/mlp/exercises/blank/NAME.ipynb``, is made from it here: each answer cell
+keeps its leading comment lines (what to assign, and its shape) and every name it assigns
+at top level becomes ``name = ...``; markdown cells tagged ``solution-only`` are left out.
+The hints live in markdown cells, folded in ``<details>`` blocks, and are kept as they
+are. The blank copies are committed (Colab opens them from the repository), and the build
+and the tests fail when one is out of date.
 
 The prose of a notebook (its markdown cells) is read as a page's is (``pagecheck.page``),
-but nothing in it is checked against the code: a notebook's prose has no claims. So a number in notebook prose is an error, naming the notebook,
-the cell and the line, wherever a page would need a claim for it; what a page's reader
-exempts (code, identifiers such as ``W1``, list markers, links, HTML) is exempt here too.
-A number belongs in code (```` `1 / n` ````) or in words. A claim ``{{ ... }}`` is an error as
-well: it would be shown as typed and never checked.
+but nothing in it is checked against the code: a notebook's prose has no claims. So a
+number in notebook prose is an error, naming the notebook, the cell and the line, wherever
+a page would need a claim for it; what a page's reader exempts (code, identifiers such as
+``W1``, list markers, links, HTML) is exempt here too. A number belongs in code
+(```` `1 / n` ````) or in words. A claim ``{{ ... }}`` is an error as well: it would be
+shown as typed and never checked.
 
     python -m pagecheck.notebooks          # write the blank copies  (make notebooks)
     python -m pagecheck.notebooks --check  # exit 1 naming each stale copy or number in prose
@@ -79,7 +81,7 @@ def description(source: Path) -> str:
     notebook = json.loads(source.read_text(encoding="utf-8"))
     for cell in notebook["cells"]:
         if cell["cell_type"] == "markdown":
-            text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            text = _source(cell)
             paragraphs = [p for p in text.split("\n\n") if p.strip() and not p.startswith("#")]
             if paragraphs:
                 plain = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", " ".join(paragraphs[0].split()))
@@ -141,14 +143,14 @@ def exercise_of(notebook: dict, where: str = "", base_url: str | None = None) ->
         if SOLUTION_ONLY_TAG in _tags(cell):
             continue
         if cell["cell_type"] == "markdown" and base_url:
-            text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            text = _source(cell)
             cell["source"] = absolute_links(text, base_url)
         if cell["cell_type"] == "code":
             cell["outputs"] = []
             cell["execution_count"] = None
             if ANSWER_TAG in _tags(cell):
                 answers += 1
-                code = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+                code = _source(cell)
                 cell["source"] = blank_answer(code, f"{where} cell {index + 1}")
         cells.append(cell)
     if not answers:
@@ -191,7 +193,7 @@ def prose_problems(source: Path) -> list[str]:
     for number, cell in enumerate(notebook["cells"], 1):
         if cell["cell_type"] != "markdown":
             continue
-        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        text = _source(cell)
         page = read_page(source, text)
         for problem in page.problems:
             at = f"{where}: cell {number}, line {problem.line}"
@@ -287,7 +289,7 @@ def executed(source: Path, where: str) -> tuple[Path, dict, bool]:
     run = {"seconds": measure.seconds, "peak_mib": measure.peak_mib}
     if not cache.enabled():
         target = Path(tempfile.mkdtemp(prefix="notebook-")) / source.name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
-    target.with_suffix(".run.json").write_text(json.dumps(run))
+    # The run's seconds first, then the notebook: a notebook found in the cache has them.
+    cache._write_atomically(target.with_suffix(".run.json"), json.dumps(run))
+    cache._write_atomically(target, json.dumps(notebook, indent=1))
     return target, run, False
