@@ -264,6 +264,7 @@ _WIDTH_PROBLEMS_JS = r"""
       }
       room.set(el, null);
     } else if (style.overflowX === 'auto' || style.overflowX === 'scroll') room.set(el, null);
+    else if (el.classList.contains('katex')) room.set(el, null);  // a formula's box holds its glyphs'
     else if (style.overflowX === 'hidden' || style.overflowX === 'clip') room.set(el, [Math.max(outer[0], box.left), Math.min(outer[1], box.right)]);
     else room.set(el, outer);
   }
