@@ -16,7 +16,7 @@ STAMP  := $(VENV)/.installed
 # Material for MkDocs prints a notice about MkDocs 2 on every run; this site pins mkdocs<2.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve test build build-cold benchmark screenshots sizes audit notebooks update-claims clean setup
+.PHONY: serve test build build-cold benchmark screenshots sizes audit notebooks downloads update-claims clean setup
 
 setup: $(STAMP)
 
@@ -38,8 +38,12 @@ build: $(STAMP)
 build-cold: $(STAMP)   # run every page's code again, whatever the cache holds
 	PAGECHECK_CACHE=off $(BIN)/mkdocs build --strict
 
-notebooks: $(STAMP)    # the blank exercises, made from the worked solutions in docs/mlp/exercises/
+notebooks: $(STAMP)    # the blank exercises (from the worked solutions), and every page as a download
 	$(BIN)/python -m pagecheck.notebooks
+	$(BIN)/python -m pagecheck.export
+
+downloads: $(STAMP)    # every page's notebook and Python file, run in a clean environment (minutes)
+	$(BIN)/python scripts/downloads.py
 
 update-claims: $(STAMP)  # after a torch upgrade: typed numbers that no longer hold get the new values
 	$(BIN)/python -m pagecheck.update_claims

@@ -9,6 +9,11 @@ import pagecheck.pytest_plugin  # noqa: E402,F401  (registers the page-session r
 
 pytest_plugins = ["pytester"]  # tests/test_drift.py runs a test run of its own
 
+# Every page as a download (pagecheck/export.py): its code is the page's, which the page's
+# own tests run; importing the .py files would run it again (tests/test_downloads.py runs
+# them where a reader would).
+collect_ignore = ["docs/notebooks"]
+
 
 # Tests that each go to whichever test worker is free (the browser's look at each page);
 # every other test goes with the rest of its file to one worker (a page's fences run in

@@ -279,6 +279,33 @@ def width_problems(page) -> list[str]:
     return page.evaluate(_WIDTH_PROBLEMS_JS)
 
 
+_DOWNLOAD_BUTTONS_JS = r"""
+() => [...document.querySelectorAll('.notebook-actions--page a.md-button')].map((a) => {
+  const box = a.getBoundingClientRect();
+  const style = getComputedStyle(a);
+  return {text: a.textContent.trim(), href: a.getAttribute('href'), left: box.left, right: box.right,
+          width: box.width, height: box.height, color: style.color, visibility: style.visibility};
+})
+"""
+
+DOWNLOADS = ("Download notebook", "Download Python", "Open in Colab")
+
+
+def download_problems(page) -> list[str]:
+    """The three download buttons of a derivation page, each shown in full on the screen."""
+    buttons = page.evaluate(_DOWNLOAD_BUTTONS_JS)
+    problems = []
+    if [b["text"] for b in buttons] != list(DOWNLOADS):
+        problems.append(f"download buttons: {[b['text'] for b in buttons]}, expected {list(DOWNLOADS)}")
+    viewport = page.evaluate("document.documentElement.clientWidth")
+    for b in buttons:
+        if b["visibility"] != "visible" or b["width"] < 40 or b["height"] < 20:
+            problems.append(f"the {b['text']!r} button is not visible ({b['width']:.0f}x{b['height']:.0f}px)")
+        elif b["left"] < 0 or b["right"] > viewport:
+            problems.append(f"the {b['text']!r} button runs off the {viewport}px screen ({b['left']:.0f} to {b['right']:.0f}px)")
+    return problems
+
+
 def dom_elements(page) -> int:
     """How many elements the page's DOM holds."""
     return page.evaluate("document.getElementsByTagName('*').length")

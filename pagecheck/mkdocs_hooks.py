@@ -33,7 +33,7 @@ from markdown_exec import base_format, code_block, markdown_config  # noqa: E402
 from markdown_exec import MarkdownConverter  # noqa: E402
 from mkdocs.plugins import CombinedEvent, event_priority  # noqa: E402
 
-from pagecheck import cache, notebooks  # noqa: E402
+from pagecheck import cache, export, notebooks  # noqa: E402
 from pagecheck.math import render_page_and_text  # noqa: E402
 from pagecheck.measure import Measure  # noqa: E402
 from pagecheck.page import Page, read_page, render_claims  # noqa: E402
@@ -172,6 +172,7 @@ def on_page_markdown(markdown: str, page, config, files, **kwargs):
         _state.glue_tokens[token] = (claim.line, claim.column)
         return token
 
+    _offer_downloads(page, path, parsed, Path(config["docs_dir"]), display)
     code = parsed.code_fences
     _state.key = cache.page_key(display, [fence.code for fence in code])
     entry = cache.load(_state.key)
@@ -188,6 +189,24 @@ def on_page_markdown(markdown: str, page, config, files, **kwargs):
     if parsed.claims and not parsed.code_fences and EXECUTE:
         _report(runner.finish())
     return "\n".join(lines[offset:])
+
+
+def _offer_downloads(page, path: Path, parsed: Page, docs: Path, display: str) -> None:
+    """A derivation page of a site that offers downloads (its docs have a notebooks/ folder)
+    links to its notebook, its Python file and Colab; one made from an older page is an
+    error, for it would hand the reader another page than the one shown."""
+    if not (docs / export.FOLDER).is_dir() or not parsed.code_fences or page.file.src_uri in export.NOT_DERIVATIONS:
+        return
+    notebook = export.notebook_path(path, docs)
+    if not export.is_current(path, docs):
+        shown = notebook.relative_to(docs.parent).as_posix()
+        log.warning(f"{display}:1: its notebook {shown} is missing or out of date: run `make notebooks`")
+    rel = notebook.relative_to(docs).as_posix()
+    page.meta["downloads"] = {
+        "notebook": rel,
+        "python": export.python_path(path, docs).relative_to(docs).as_posix(),
+        "colab": export.colab_url(path, docs),
+    }
 
 
 def on_page_content(content: str, page, config, files, **kwargs):

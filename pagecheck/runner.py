@@ -16,10 +16,12 @@ import traceback
 import warnings
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pagecheck import numbers
-from pagecheck.page import Claim, Fence, Page
+
+if TYPE_CHECKING:  # a downloaded page's check (pagecheck.notebook) needs no Markdown reader
+    from pagecheck.page import Claim, Fence, Page
 
 SEED = 0
 

@@ -69,15 +69,21 @@ def config_for(docs: Path, pages: list[str], strict: bool = True) -> Path:
     return path
 
 
-def build_small_site(root: Path, pages: dict[str, str], strict: bool = True) -> subprocess.CompletedProcess:
-    """Write ``pages`` ({name: Markdown}) into ``root/docs`` and build them into ``root/site``
-    with the real configuration (see config_for), by mkdocs_build."""
+def build_small_site(
+    root: Path, pages: dict[str, str], strict: bool = True, files: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Write ``pages`` ({name: Markdown}) and ``files`` ({path: text}) into ``root/docs`` and
+    build them into ``root/site`` with the real configuration (see config_for), by
+    mkdocs_build."""
     import textwrap
 
     docs = root / "docs"
     docs.mkdir()
     for name, body in pages.items():
         (docs / f"{name}.md").write_text(textwrap.dedent(body).lstrip("\n"))
+    for name, text in (files or {}).items():
+        (docs / name).parent.mkdir(parents=True, exist_ok=True)
+        (docs / name).write_text(text)
     return mkdocs_build(config_for(docs, [f"{name}.md" for name in pages], strict=strict), root / "site", strict)
 
 

@@ -20,6 +20,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from pagecheck.browser import (
     CHROMIUM_ARGS,
     DESKTOP,
+    DOWNLOADS,
     INSTALL_HINT,
     PHONE,
     PageWatch,
@@ -27,13 +28,16 @@ from pagecheck.browser import (
     chromium_path,
     content_problems,
     dom_elements,
+    download_problems,
     load,
     width_problems,
 )
 from tests.conftest import SCREENSHOTS, build_small_site
+from pagecheck import export
 from tests.pages import DOCS, ROOT, site_pages
 
 PAGES = site_pages()
+DERIVATIONS = set(export.pages())  # each has its download buttons
 
 
 def _url_of(page) -> str:
@@ -112,6 +116,8 @@ def test_page_reads_well_in_both_palettes_and_both_widths(doc, server, reader_ta
     try:
         load(page, server.base + _url_of(doc))
         problems = content_problems(page)
+        downloads = doc in DERIVATIONS
+        problems += [f"desktop, light: {p}" for p in download_problems(page)] if downloads else []
         light, light_background = page.evaluate(_SCHEME)
         (screenshots_dir / f"{name}.dom-elements").write_text(str(dom_elements(page)))
         page.screenshot(path=str(screenshots_dir / f"{name}-desktop-light.jpg"), quality=90)
@@ -124,6 +130,7 @@ def test_page_reads_well_in_both_palettes_and_both_widths(doc, server, reader_ta
         # The same page at phone width.
         page.set_viewport_size(PHONE)
         problems += [f"phone, dark: {p}" for p in content_problems(page) + width_problems(page)]
+        problems += [f"phone, dark: {p}" for p in download_problems(page)] if downloads else []
         page.screenshot(path=str(screenshots_dir / f"{name}-phone-dark.jpg"), quality=90)
     finally:
         watch.detach(page)
@@ -317,9 +324,11 @@ def test_the_browser_checks_catch_a_broken_formula_and_an_outside_script(case, b
     try:
         load(page, local.base + f"{case}/")
         problems = content_problems(page) + watch.problems()
+        no_buttons = download_problems(page)  # this small site offers no downloads
     finally:
         context.close()
     assert any(expected in p for p in problems), problems
+    assert no_buttons == [f"download buttons: [], expected {list(DOWNLOADS)}"]
 
 
 @pytest.mark.parametrize("case", TOO_WIDE, ids=list(TOO_WIDE))

@@ -99,14 +99,26 @@ BROKEN = {
         3,
         "unchecked number '5'",
     ),
+    "stale-notebook": (  # its download (below) was made from another text
+        """
+        # Edited since its notebook was made
+
+        ```python exec="on"
+        w = 5
+        ```
+        """,
+        1,
+        "its notebook docs/notebooks/stale-notebook.ipynb is missing or out of date: run `make notebooks`",
+    ),
 }
+STALE_NOTEBOOK = {"notebooks/stale-notebook.ipynb": '{"cells": [], "metadata": {"backprop_by_hand": {"made_from": "0"}}}'}
 
 
 @pytest.fixture(scope="module")
 def broken_build(tmp_path_factory):
     """One strict build of a site whose every page is broken in its own way."""
     root = tmp_path_factory.mktemp("broken")
-    return build_small_site(root, {name: body for name, (body, _, _) in BROKEN.items()})
+    return build_small_site(root, {name: body for name, (body, _, _) in BROKEN.items()}, files=STALE_NOTEBOOK)
 
 
 @pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))

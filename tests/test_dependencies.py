@@ -24,9 +24,19 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def _project() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+def _core() -> list[Requirement]:
+    """What a downloaded page installs: the package's own dependencies."""
+    return [Requirement(text) for text in _project()["dependencies"]]
+
+
 def _declared() -> list[Requirement]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return [Requirement(text) for text in project["dependencies"]]
+    """Those and the site's (building, serving, testing: the 'site' extra)."""
+    extras = _project().get("optional-dependencies", {})
+    return _core() + [Requirement(text) for group in extras.values() for text in group]
 
 
 def _locked() -> dict[str, str]:
@@ -59,6 +69,8 @@ def _project_code() -> dict[str, str]:
         for fence in read_page_cached(path).code_fences:
             code[f"{path.relative_to(ROOT)}:{fence.start_line}"] = fence.code
     for path in sorted((ROOT / "docs").rglob("*.ipynb")):
+        if "notebooks" in path.relative_to(ROOT / "docs").parts[:1]:
+            continue  # the pages as downloads: their code is the pages' fences, read above
         for number, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"], 1):
             if cell["cell_type"] == "code":
                 source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
@@ -99,3 +111,17 @@ def test_every_declared_dependency_is_pinned_within_its_range():
         assert requirement.specifier.contains(pin, prereleases=True), (
             f"requirements.lock pins {requirement.name}=={pin}, outside pyproject.toml's {requirement}"
         )
+
+
+# What a downloaded page runs: the page's fences, the helpers it imports, and the check its
+# last cell calls (pagecheck.notebook, with what that imports).
+CHECK_MODULES = ["pagecheck/notebook.py", "pagecheck/runner.py", "pagecheck/numbers.py", "pagecheck/cache.py"]
+
+
+def test_a_downloaded_page_needs_only_the_packages_own_dependencies():
+    """Installing the site's helpers (for a notebook on Colab, say) pulls in nothing a page
+    does not use, and everything it does."""
+    code = {where: text for where, text in _project_code().items()
+            if where.startswith(("docs/", "snippets/")) and ".ipynb" not in where}
+    code.update({name: (ROOT / name).read_text(encoding="utf-8") for name in CHECK_MODULES})
+    assert undeclared(code, {_normal(r.name) for r in _core()}) == []

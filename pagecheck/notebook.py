@@ -1,0 +1,74 @@
+"""What a downloaded page needs to check itself, wherever it runs.
+
+Every derivation page can be downloaded as a notebook or a Python file
+(``pagecheck.export`` makes them). Its first cell calls ``start_page()``, so that the page's
+code starts from the random state the site's build starts from; its last cell calls
+``check_page(globals(), [...])`` with every number the page's prose states, and compares each
+with what the code computed, as the build does (``pagecheck.runner.compare_claim``):
+
+    every number this page states: 23 of 23 hold
+
+A reader who edits a cell and runs the page again sees which statements no longer hold.
+This module imports nothing the pages do not (torch, sympy, numpy), so installing the
+site's helpers pulls in nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from typing import Any, Iterable
+
+from pagecheck import numbers
+from pagecheck.runner import compare_claim, reset_random_state
+
+
+def start_page() -> None:
+    """The random state a page starts from at build time: seed 0 for Python, NumPy and
+    PyTorch, and PyTorch on one thread (a float32 sum split across threads adds in
+    another order, so its last bits would depend on the machine's cores)."""
+    reset_random_state()
+
+
+def _failure(error: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(error), error)).strip()
+
+
+def check_page(namespace: dict[str, Any], claims: Iterable[tuple], glued: Iterable[tuple] = ()) -> list[str]:
+    """Check the page's stated numbers against the values its code left in ``namespace``.
+
+    ``claims``: ``(line, expression, typed text)`` for every number the prose states, the
+    line being the page's own (``docs/...md``). ``glued``: ``(line, expression)`` for the
+    figures the prose shows as computed on the reader's machine; they are printed, not
+    checked. Prints the verdict and returns one message per statement that does not hold.
+    """
+    claims = list(claims)
+    problems = []
+    os.environ.setdefault("PAGECHECK_CACHE", "off")  # parsed formulas are not kept on disk here
+    for line, expression, typed in claims:
+        try:
+            value = eval(expression, namespace)  # noqa: S307  (the page's own expression)
+        except Exception as error:  # noqa: BLE001  (reported, with what went wrong)
+            problems.append(f"line {line}: {typed} ({expression}) could not be computed: {_failure(error)}")
+            continue
+        try:
+            problem = compare_claim(typed, value)
+        except numbers.TypedValueError as error:
+            problem = str(error)
+        if problem:
+            problems.append(f"line {line}: {typed} ({expression}) does not hold: {problem}")
+    held = len(claims) - len(problems)
+    print(f"every number this page states: {held} of {len(claims)} hold")
+    for problem in problems:
+        print("  " + problem)
+    glued = list(glued)
+    if glued:
+        print("figures it computes rather than states (they may differ from machine to machine):")
+        for line, expression in glued:
+            try:
+                shown = numbers.format_value(eval(expression, namespace))  # noqa: S307
+            except Exception as error:  # noqa: BLE001
+                shown = f"could not be computed: {_failure(error)}"
+                problems.append(f"line {line}: {expression} could not be computed: {_failure(error)}")
+            print(f"  line {line}: {expression} = {shown}")
+    return problems
