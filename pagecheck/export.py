@@ -101,7 +101,9 @@ def page_url(page: Path, docs: Path = DOCS) -> str:
 # --- The prose: what MkDocs reads, as plain Markdown that Jupyter and Colab render. ---
 
 _LINK = re.compile(r"(!?\[[^\]]*\]\()([^)\s]+)(\s+\"[^\"]*\")?\)")
-_REFERENCE = re.compile(r"^(\s*\[[^\]]+\]:\s+)(\S+)(.*)$", re.M)
+# A link reference definition to another page ("[rule]: ../rules/matmul.md#the-rule"); a
+# line that merely opens with a vector and a colon ("[1, 64]: a sum down ...") is prose.
+_REFERENCE = re.compile(r"^([ \t]*\[[^\]\n]+\]:[ \t]+)((?:\.\.?/)?[^\s:]+\.md(?:#\S*)?|\.\.?/\S+)([ \t].*)?$", re.M)
 _ATTRIBUTES = re.compile(r"\s*\{\s*[:#.][^}\n]*\}")
 _BLOCK_START = re.compile(r"^///\s*([\w-]+)\s*(?:\|\s*(.*?))?\s*$")
 _BLOCK_OPTION = re.compile(r"^\s+[\w-]+:\s")
@@ -167,7 +169,7 @@ def plain_markdown(text: str, page: Path, docs: Path = DOCS) -> str:
     markdown = "\n".join(out)
     markdown = _ATTRIBUTES.sub("", markdown)
     markdown = _LINK.sub(lambda m: f"{m.group(1)}{_absolute(m.group(2), page, docs)}{m.group(3) or ''})", markdown)
-    markdown = _REFERENCE.sub(lambda m: f"{m.group(1)}{_absolute(m.group(2), page, docs)}{m.group(3)}", markdown)
+    markdown = _REFERENCE.sub(lambda m: f"{m.group(1)}{_absolute(m.group(2), page, docs)}{m.group(3) or ''}", markdown)
     return re.sub(r"\n{3,}", "\n\n", markdown).strip("\n")
 
 
@@ -303,7 +305,7 @@ def is_current(page: Path, docs: Path = DOCS) -> bool:
 
 def _title(page: Page) -> str:
     found = re.search(r"^#\s+(.+?)\s*$", page.text, re.M)
-    return found.group(1) if found else page.path.stem
+    return _ATTRIBUTES.sub("", found.group(1)).strip() if found else page.path.stem
 
 
 def notebook_of(path: Path, docs: Path = DOCS, python: bool = False):

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# *This notebook is the page [Cheat sheet: every rule on one page { .cheat-sheet }](https://backprop-by-hand.github.io/rules/cheat-sheet/) of Backprop by Hand, cell for cell. Run it from the top: the first cell sets up what the page needs, the last one checks every number the text states against what the code computed.*
+# *This notebook is the page [Cheat sheet: every rule on one page](https://backprop-by-hand.github.io/rules/cheat-sheet/) of Backprop by Hand, cell for cell. Run it from the top: the first cell sets up what the page needs, the last one checks every number the text states against what the code computed.*
 
 # %%
 # The site's helpers: `snippets` (what the page imports) and `pagecheck` (the check

@@ -424,7 +424,7 @@ compare_grads({
 #
 # BatchNorm averages each hidden unit over the batch. `hprebn` is
 # [32, 64], and `bnmeani = 1/n * hprebn.sum(0, keepdim=True)` is
-# [1, 64]: https://backprop-by-hand.github.io/rules/a sum down the batch dimension, then
+# [1, 64]: a sum down the batch dimension, then
 # $\frac{1}{n}$. Each element moves its column's mean by $\frac{1}{n}$, so its gradient is its
 # column's gradient divided by $n$, and `keepdim=True` means nothing needs unsqueezing.
 
@@ -461,7 +461,7 @@ compare_grads({
 # The variance comes two lines later, from the squared deviations `bndiff2`, of shape
 # [32, 64]:
 #
-# https://backprop-by-hand.github.io/rules/```text
+# ```text
 # bnvar = 1/(n-1)*(bndiff2).sum(0, keepdim=True)  # Bessel's correction
 # ```
 #
