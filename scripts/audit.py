@@ -59,7 +59,37 @@ def audit(url: str, form: str, chrome: str) -> dict:
         for a in report["audits"].values()
         if a.get("score") is not None and a["score"] < 1 and a.get("scoreDisplayMode") == "binary"
     ]
-    return {"scores": scores, "weight_kb": weight / 1024, "failing": failing}
+    breakdown = {item["group"]: item["duration"] for item in report["audits"]["mainthread-work-breakdown"]["details"]["items"]}
+    return {
+        "scores": scores, "weight_kb": weight / 1024, "failing": failing,
+        "tbt_ms": report["audits"]["total-blocking-time"]["numericValue"],
+        "lcp_s": report["audits"]["largest-contentful-paint"]["numericValue"] / 1000,
+        "dom": _dom_size(report),
+        "main_thread": breakdown,  # milliseconds by kind of work: scriptEvaluation, styleLayout, ...
+    }
+
+
+def _dom_size(report: dict) -> int:
+    for key in ("dom-size", "dom-size-insight"):
+        audit = report["audits"].get(key)
+        if audit and audit.get("numericValue") is not None:
+            return int(audit["numericValue"])
+    for item in report["audits"].get("dom-size-insight", {}).get("details", {}).get("items", []):
+        if isinstance(item, dict) and "value" in item and isinstance(item["value"], (int, float)):
+            return int(item["value"])
+    return -1
+
+
+def cause(result: dict) -> str:
+    """What a page's performance score pays for, as measured: total blocking time and
+    largest contentful paint, and the main thread's two largest kinds of work."""
+    work = sorted(result["main_thread"].items(), key=lambda kv: -kv[1])[:2]
+    kinds = ", ".join(f"{NAMES.get(k, k)} {v:.0f} ms" for k, v in work)
+    return f"TBT {result['tbt_ms']:.0f} ms, LCP {result['lcp_s']:.1f} s, {result['dom']:,} elements; main thread: {kinds}"
+
+
+NAMES = {"scriptEvaluation": "script", "styleLayout": "style & layout", "paintCompositeRender": "paint",
+         "parseHTML": "HTML parsing", "scriptParseCompile": "script compile", "garbageCollection": "GC", "other": "other"}
 
 
 def median_run(url: str, form: str, chrome: str, runs: int) -> dict:
@@ -89,15 +119,20 @@ def main() -> int:
                 row[form] = result
                 below = [c for c, v in result["scores"].items() if v < GOAL[form]]
                 if below:
-                    misses.append(f"/{rel} {form}: {', '.join(below)}; failing audits: {', '.join(result['failing']) or '-'}")
+                    misses.append(f"/{rel} {form}: {', '.join(below)}; failing audits: {', '.join(result['failing']) or '-'}; "
+                                  + cause(result))
             rows.append(row)
             print(f"audited /{rel}", file=sys.stderr)
-    head = "| page | desktop perf / a11y / best / SEO | mobile perf / a11y / best / SEO | weight (KiB) |"
+    head = ("| page | desktop perf / a11y / best / SEO | mobile perf / a11y / best / SEO | weight (KiB) "
+            "| DOM elements | mobile TBT (ms) | mobile main thread: script / style & layout (ms) |")
     print(head)
-    print("| --- | --- | --- | ---: |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: |")
     for row in rows:
         cells = [" / ".join(str(row[f]["scores"][c]) for c in CATEGORIES) for f in ("desktop", "mobile")]
-        print(f"| `{row['page']}` | {cells[0]} | {cells[1]} | {row['mobile']['weight_kb']:.0f} |")
+        mobile = row["mobile"]
+        work = mobile["main_thread"]
+        print(f"| `{row['page']}` | {cells[0]} | {cells[1]} | {mobile['weight_kb']:.0f} | {mobile['dom']:,} "
+              f"| {mobile['tbt_ms']:.0f} | {work.get('scriptEvaluation', 0):.0f} / {work.get('styleLayout', 0):.0f} |")
     if misses:
         print("\nbelow the goal (100 desktop, 95 mobile):")
         for miss in misses:
