@@ -227,3 +227,49 @@ def sample_names(p: Params, bn_mean: torch.Tensor, bn_var: torch.Tensor, count: 
             context = context[1:] + [ix]
         out.append(word)
     return out
+
+
+@torch.no_grad()
+def backward_by_hand(p: Params, fw: Forward, Xb: torch.Tensor, Yb: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The hand-written backward pass of "Every intermediate", its lines gathered in one
+    place (that page derives each one and checks that these agree with its own to the bit):
+    every intermediate's gradient but the loss's, and every parameter's, by name."""
+    import torch.nn.functional as F
+
+    t = {name: tensor.detach() for name, tensor in fw.items()}
+    n = Xb.shape[0]
+    g: dict[str, torch.Tensor] = {}
+    g["logprobs"] = torch.zeros_like(t["logprobs"])
+    g["logprobs"][range(n), Yb] = -1.0 / n
+    g["probs"] = g["logprobs"] / t["probs"]
+    g["counts_sum_inv"] = (t["counts"] * g["probs"]).sum(1, keepdim=True)
+    g["counts"] = t["counts_sum_inv"] * g["probs"]
+    g["counts_sum"] = -t["counts_sum"] ** -2 * g["counts_sum_inv"]
+    g["counts"] += g["counts_sum"]
+    g["norm_logits"] = t["counts"] * g["counts"]
+    g["logit_maxes"] = -g["norm_logits"].sum(1, keepdim=True)
+    winners = t["logits"].max(1).indices
+    g["logits"] = g["norm_logits"].clone()
+    g["logits"] += F.one_hot(winners, VOCAB_SIZE) * g["logit_maxes"]
+    g["h"] = g["logits"] @ p.W2.detach().T
+    g["W2"] = t["h"].T @ g["logits"]
+    g["b2"] = g["logits"].sum(0)
+    g["hpreact"] = (1 - t["h"] ** 2) * g["h"]
+    g["bngain"] = (t["bnraw"] * g["hpreact"]).sum(0, keepdim=True)
+    g["bnbias"] = g["hpreact"].sum(0, keepdim=True)
+    g["bnraw"] = p.bngain.detach() * g["hpreact"]
+    g["bnvar_inv"] = (t["bndiff"] * g["bnraw"]).sum(0, keepdim=True)
+    g["bndiff"] = t["bnvar_inv"] * g["bnraw"]
+    g["bnvar"] = -0.5 * (t["bnvar"] + 1e-5) ** -1.5 * g["bnvar_inv"]
+    g["bndiff2"] = (1 / (n - 1) * g["bnvar"]).expand_as(t["bndiff2"])
+    g["bndiff"] += 2 * t["bndiff"] * g["bndiff2"]
+    g["bnmeani"] = -g["bndiff"].sum(0, keepdim=True)
+    g["hprebn"] = g["bndiff"].clone()
+    g["hprebn"] += 1 / n * g["bnmeani"]
+    g["embcat"] = g["hprebn"] @ p.W1.detach().T
+    g["W1"] = t["embcat"].T @ g["hprebn"]
+    g["b1"] = g["hprebn"].sum(0)
+    g["emb"] = g["embcat"].view(t["emb"].shape)
+    rows = g["emb"].view(-1, g["emb"].shape[-1])
+    g["C"] = torch.zeros_like(p.C.detach()).index_add(0, Xb.view(-1), rows)
+    return g

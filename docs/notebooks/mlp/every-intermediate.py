@@ -590,6 +590,18 @@ everything
 # `f"{max(r.max_abs_diff for r in everything):.2g}"`; `len(everything) - len(inexact)`
 # rows are bit for bit, and `len(inexact)` are not: `", ".join(inexact) if inexact else "none"`.
 #
+# The same lines, gathered in one function, are `snippets.makemore.backward_by_hand`: the
+# [tensor engine](https://backprop-by-hand.github.io/autograd/tensor-engine/) compares itself with them. They give this
+# page's gradients to the bit, 26 of them:
+
+# %%
+from snippets.makemore import backward_by_hand
+
+gathered = backward_by_hand(params, fw, Xb, Yb)
+same_bits = sum(torch.equal(gathered[name], eval(f"grad_{name}"))
+                for name in walked)
+
+# %% [markdown]
 # ## Why some rows are not bit-exact
 #
 # **The tanh line is right.** Every row is close, so every line computes the right
@@ -737,11 +749,12 @@ check_page(globals(), [
     (530, 'len(everything)', '26'),
     (531, 'len(INTERMEDIATES) - 1', '19'),
     (532, 'len(list(params))', '7'),
-    (593, 'moved', '1.634e-8'),
-    (594, 'grad_C[0, 0]', '0.01634'),
-    (594, 'predicted', '1.634e-8'),
-    (595, 'len(everything)', '26'),
-    (596, 'dot_uses', '33'),
+    (551, 'same_bits', '26'),
+    (605, 'moved', '1.634e-8'),
+    (606, 'grad_C[0, 0]', '0.01634'),
+    (606, 'predicted', '1.634e-8'),
+    (607, 'len(everything)', '26'),
+    (608, 'dot_uses', '33'),
 ], [
     (323, '"Every row is close and bit-exact, as in the learner\'s notebook" if ce_table.all_exact else "Every row is close, though here not every row is bit-exact"'),
     (369, '"bit-exact on this machine, unlike in the learner\'s notebook" if layer2_table["hpreact"].exact else "off in the last bits here, as in the learner\'s notebook"'),
@@ -751,9 +764,9 @@ check_page(globals(), [
     (546, 'len(everything) - len(inexact)'),
     (547, 'len(inexact)'),
     (547, '", ".join(inexact) if inexact else "none"'),
-    (552, '"the first row that is not bit-exact here is " + inexact[0] if inexact else "here every row is bit-exact as well"'),
-    (623, 'f"{one_path[\'logits\'].max_abs_diff:.1e}"'),
-    (626, 'f"{one_path[\'counts\'].max_abs_diff:.1e}"'),
-    (627, 'f"{one_path[\'bndiff\'].max_abs_diff:.1e}"'),
-    (628, 'f"{one_path[\'hprebn\'].max_abs_diff:.1e}"'),
+    (564, '"the first row that is not bit-exact here is " + inexact[0] if inexact else "here every row is bit-exact as well"'),
+    (635, 'f"{one_path[\'logits\'].max_abs_diff:.1e}"'),
+    (638, 'f"{one_path[\'counts\'].max_abs_diff:.1e}"'),
+    (639, 'f"{one_path[\'bndiff\'].max_abs_diff:.1e}"'),
+    (640, 'f"{one_path[\'hprebn\'].max_abs_diff:.1e}"'),
 ])
