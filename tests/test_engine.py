@@ -6,12 +6,13 @@ classic ways, each of which the property test must catch by its own assertion.
 from __future__ import annotations
 
 import math
+import traceback
 import types
 from pathlib import Path
 
 import pytest
 import torch
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 import snippets.engine
@@ -57,9 +58,13 @@ def _finite(value: float) -> bool:
     return math.isfinite(value) and abs(value) < 1e6
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
-@given(expr=expressions, xs=st.lists(st.floats(-1.5, 1.5, allow_nan=False), min_size=N_INPUTS, max_size=N_INPUTS))
-def test_every_leaf_gradient_equals_autograd(expr, xs):
+INPUTS = st.lists(st.floats(-1.5, 1.5, allow_nan=False), min_size=N_INPUTS, max_size=N_INPUTS)
+QUIET = [HealthCheck.filter_too_much, HealthCheck.too_slow]
+
+
+def every_leaf_gradient_equals_autograd(expr, xs):
+    """The property: built in the engine and in torch (float64), every input's gradient
+    agrees."""
     assume(not isinstance(expr, int) and expr[0] != "const")
     tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
     try:
@@ -80,6 +85,16 @@ def test_every_leaf_gradient_equals_autograd(expr, xs):
         want = 0.0 if tensor.grad is None else tensor.grad.item()
         assert value.grad == pytest.approx(want, rel=1e-9, abs=1e-9), (expr, xs)
     assert out.data == pytest.approx(expected.item(), rel=1e-12, abs=1e-12)
+
+
+test_every_leaf_gradient_equals_autograd = settings(max_examples=150, deadline=None, suppress_health_check=QUIET)(
+    given(expr=expressions, xs=INPUTS)(every_leaf_gradient_equals_autograd)
+)
+# The same property, for the broken copies below: hypothesis reports the first failing
+# example it finds, without the minutes of shrinking it to the smallest one.
+hunt = settings(max_examples=300, deadline=None, suppress_health_check=QUIET, phases=[Phase.generate])(
+    given(expr=expressions, xs=INPUTS)(every_leaf_gradient_equals_autograd)
+)
 
 
 def test_a_second_backward_doubles_a_leaf_and_recomputes_the_rest():
@@ -141,15 +156,17 @@ def test_a_broken_engine_is_caught_by_the_property_test(mistake):
     original, engine = engine, mutant(MUTATIONS[mistake])
     try:
         with pytest.raises(AssertionError) as caught:
-            test_every_leaf_gradient_equals_autograd()
+            hunt()
     finally:
         engine = original
     error = caught.value
     notes = getattr(error, "__notes__", [])
     assert any(note.startswith(("Falsifying example", "Failing test case")) for note in notes), notes
-    frames = [frame.filename for frame in __import__("traceback").extract_tb(error.__traceback__)]
-    assert __file__ in frames and MUTANT_FILE not in frames[-1:], frames[-3:]
+    frames = traceback.extract_tb(error.__traceback__)
+    assert any(f.filename == __file__ and f.name == "every_leaf_gradient_equals_autograd" for f in frames)
+    assert frames[-1].filename != MUTANT_FILE, frames[-3:]
 
 
-def test_the_unbroken_engine_passes_the_property_test():
-    test_every_leaf_gradient_equals_autograd()
+def test_the_unbroken_engine_passes_the_hunt_for_mutants():
+    """The control: the same search finds nothing wrong with the engine as it is."""
+    hunt()
