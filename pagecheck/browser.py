@@ -280,12 +280,28 @@ def width_problems(page) -> list[str]:
 
 
 _DOWNLOAD_BUTTONS_JS = r"""
-() => [...document.querySelectorAll('.notebook-actions--page a.md-button')].map((a) => {
-  const box = a.getBoundingClientRect();
-  const style = getComputedStyle(a);
-  return {text: a.textContent.trim(), href: a.getAttribute('href'), left: box.left, right: box.right,
-          width: box.width, height: box.height, color: style.color, visibility: style.visibility};
-})
+() => {
+  const rgb = (text) => (text.match(/[\d.]+/g) || []).map(Number);
+  const luminance = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {  // the first ancestor that paints one
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  return [...document.querySelectorAll('.notebook-actions--page a.md-button')].map((a) => {
+    const box = a.getBoundingClientRect();
+    const style = getComputedStyle(a);
+    const [hi, lo] = [luminance(rgb(style.color)), luminance(background(a))].sort((x, y) => y - x);
+    return {text: a.textContent.trim(), href: a.getAttribute('href'), left: box.left, right: box.right,
+            width: box.width, height: box.height, visibility: style.visibility,
+            contrast: (hi + 0.05) / (lo + 0.05)};
+  });
+}
 """
 
 DOWNLOADS = ("Download notebook", "Download Python", "Open in Colab")
@@ -303,6 +319,8 @@ def download_problems(page) -> list[str]:
             problems.append(f"the {b['text']!r} button is not visible ({b['width']:.0f}x{b['height']:.0f}px)")
         elif b["left"] < 0 or b["right"] > viewport:
             problems.append(f"the {b['text']!r} button runs off the {viewport}px screen ({b['left']:.0f} to {b['right']:.0f}px)")
+        elif b["contrast"] < 4.5:  # WCAG AA for text of this size
+            problems.append(f"the {b['text']!r} button's text has a contrast of {b['contrast']:.2f}:1, under 4.5:1")
     return problems
 
 
