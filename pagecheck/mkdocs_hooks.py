@@ -33,7 +33,7 @@ from markdown_exec import base_format, code_block, markdown_config  # noqa: E402
 from markdown_exec import MarkdownConverter  # noqa: E402
 from mkdocs.plugins import CombinedEvent, event_priority  # noqa: E402
 
-from pagecheck import cache, export, notebooks  # noqa: E402
+from pagecheck import cache, export, notebooks, unused_css  # noqa: E402
 from pagecheck.math import render_page_and_text  # noqa: E402
 from pagecheck.measure import Measure  # noqa: E402
 from pagecheck.page import Page, read_page, render_claims  # noqa: E402
@@ -221,6 +221,8 @@ def on_page_content(content: str, page, config, files, **kwargs):
         # nbconvert's page template asks for MathJax and Mermaid from elsewhere; the
         # notebooks use neither, and the site fetches nothing from another host.
         content = _NOTEBOOK_SCRIPTS.sub("", content)
+        # ... and it inlines JupyterLab's whole stylesheet, of which the page uses little.
+        content = unused_css.prune(content)
     if state is None:
         return content
     for fence in state.page.code_fences:
