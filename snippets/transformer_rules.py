@@ -100,3 +100,30 @@ def scaled_scores_backward(
     """``scores = q @ k^T * scale`` (over the last two dimensions): the matmul rule, each
     side times the scale."""
     return grad @ k * scale, grad.transpose(-2, -1) @ q * scale
+
+
+# ---------------------------------------------------------------- many heads
+
+
+def split_heads(t: torch.Tensor, n_heads: int) -> torch.Tensor:
+    """[T, C] -> [H, T, C/H]: each head's slice of the features, heads first."""
+    T, C = t.shape
+    return t.view(T, n_heads, C // n_heads).transpose(0, 1)
+
+
+def split_heads_backward(grad: torch.Tensor) -> torch.Tensor:
+    """The split only moves numbers: its backward moves them back, by the inverse
+    permutation (heads and positions swapped back, then the heads' slices side by side)."""
+    H, T, D = grad.shape
+    return grad.transpose(0, 1).reshape(T, H * D)
+
+
+def merge_heads(t: torch.Tensor) -> torch.Tensor:
+    """[H, T, D] -> [T, H*D]: the heads' outputs side by side."""
+    H, T, D = t.shape
+    return t.transpose(0, 1).reshape(T, H * D)
+
+
+def merge_heads_backward(grad: torch.Tensor, n_heads: int) -> torch.Tensor:
+    """The inverse of merging is splitting."""
+    return split_heads(grad, n_heads)

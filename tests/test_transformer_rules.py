@@ -119,6 +119,18 @@ def test_causal_attention_scores_backward_equals_autograd(t, d, seed):
     check_causal_attention_scores(t, d, seed)
 
 
+@RUNS
+@given(t=st.integers(1, 5), heads=st.integers(1, 4), d=st.integers(1, 4), seed=seeds)
+def test_splitting_and_merging_heads_pass_gradients_back_unchanged_in_place(t, heads, d, seed):
+    x, _ = _draw([t, heads * d], seed)
+    up_split, up_merge = _draw([heads, t, d], seed + 1)[0], _draw([t, heads * d], seed + 2)[0]
+    (want,) = _autograd(lambda a: rules.split_heads(a, heads), x, upstream=up_split)
+    assert torch.equal(rules.split_heads_backward(up_split), want)
+    stacked = rules.split_heads(x, heads)
+    (want,) = _autograd(rules.merge_heads, stacked, upstream=up_merge)
+    assert torch.equal(rules.merge_heads_backward(up_merge, heads), want)
+
+
 def test_relu_gradient_at_zero_is_zero_as_torch_takes_it():
     x = torch.tensor([-1.0, 0.0, 2.0], dtype=F64)
     (want,) = _autograd(torch.relu, x, upstream=torch.ones(3, dtype=F64))
