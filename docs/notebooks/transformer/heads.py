@@ -148,6 +148,20 @@ mha_table = compare_grads(
 mha_table
 
 # %% [markdown]
+# In autograd's graph the split and the merge appear as `view`, `transpose` and reshape
+# nodes around the batched products: moves, whose backward moves the gradients back.
+#
+# **The graph autograd recorded for the layer**
+
+# %%
+from snippets.graph import ComputationGraph
+
+ComputationGraph.from_autograd(
+    out, {"x": leaves[0], "Wq": leaves[1], "Wk": leaves[2],
+          "Wv": leaves[3], "Wo": leaves[4], **named, "out": out},
+    direction="TB", title="Multi-head causal self-attention, two heads")
+
+# %% [markdown]
 # All 11 gradients are close to autograd's. The only new lines are
 # `merge_heads_backward` and `split_heads_backward`, which move numbers; the rest is the
 # one head's backward, computed for both heads at once.
@@ -229,6 +243,6 @@ check_page(globals(), [
     (17, 'C', '8'),
     (17, 'H', '2'),
     (18, 'C // H', '4'),
-    (123, 'len(mha_table)', '11'),
-    (165, 'EX_H', '4'),
+    (138, 'len(mha_table)', '11'),
+    (180, 'EX_H', '4'),
 ])

@@ -71,6 +71,24 @@ print("J - (diag(p) - p p^T) =", jacobian_check.tolist())
 # %% [markdown]
 # The difference is $[[0, 0, 0], [0, 0, 0], [0, 0, 0]]$, entry by entry.
 #
+# Written out operation by operation for one row, the graph shows why every score reaches
+# every probability: each score feeds its own `exp` and, through the sum, every division.
+
+# %%
+from snippets.graph import ComputationGraph
+
+row = torch.tensor([1.0, 2.0, 0.5], requires_grad=True)
+exps = row.exp()
+row_sum = exps.sum()
+probs = exps / row_sum
+for t in (exps, row_sum, probs):
+    t.retain_grad()
+probs.backward(torch.tensor([1.0, -1.0, 0.5]))
+ComputationGraph.from_autograd(
+    probs, {"s": row, "exp(s)": exps, "sum": row_sum, "p": probs},
+    direction="TB", title="The softmax of one row, written out")
+
+# %% [markdown]
 # ## The rule
 #
 # Backward computes $\bar{s} = J^\top \bar{p}$ ([a vector-Jacobian product](https://backprop-by-hand.github.io/autograd/vjp/);
@@ -161,8 +179,8 @@ from pagecheck.notebook import check_page
 check_page(globals(), [
     (25, 'len(ss)', '3'),
     (44, 'jacobian_check.tolist()', '[[0, 0, 0], [0, 0, 0], [0, 0, 0]]'),
-    (73, 'round(softmax_backward(dp, p).sum(-1).abs().max().item(), 6)', '0'),
+    (91, 'round(softmax_backward(dp, p).sum(-1).abs().max().item(), 6)', '0'),
 ], [
-    (72, '"Bit for bit" if sm_table.all_exact else "Close, up to float32 rounding"'),
-    (99, '"bit for bit" if ce_table.all_exact else "up to float32 rounding"'),
+    (90, '"Bit for bit" if sm_table.all_exact else "Close, up to float32 rounding"'),
+    (117, '"bit for bit" if ce_table.all_exact else "up to float32 rounding"'),
 ])
