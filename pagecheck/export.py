@@ -30,6 +30,7 @@ import textwrap
 from pathlib import Path
 from urllib.parse import urljoin
 
+from pagecheck.notebooks import page_url, site_url
 from pagecheck.page import Page, read_page_cached
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,10 +62,6 @@ def branch() -> str:
     return _setting("branch")
 
 
-def site_url() -> str:
-    return _setting("site_url").rstrip("/") + "/"
-
-
 def pages(docs: Path = DOCS) -> list[Path]:
     """The derivation pages: every page with code, but the home page."""
     found = []
@@ -92,10 +89,6 @@ def colab_url(page: Path, docs: Path = DOCS) -> str:
 
 def install_source() -> str:
     return f"backprop-by-hand @ git+https://github.com/{repository()}@{branch()}"
-
-
-def page_url(page: Path, docs: Path = DOCS) -> str:
-    return urljoin(site_url(), page.relative_to(docs).with_suffix("").as_posix() + "/")
 
 
 # --- The prose: what MkDocs reads, as plain Markdown that Jupyter and Colab render. ---
@@ -321,7 +314,7 @@ def notebook_of(path: Path, docs: Path = DOCS, python: bool = False):
         raise ExportError(f"{path}:{problem.line}: {problem.message}")
     title = _title(page)
     intro = (
-        f"*This notebook is the page [{title}]({page_url(path, docs)}) of Backprop by Hand, "
+        f"*This notebook is the page [{title}]({page_url(path, docs.resolve())}) of Backprop by Hand, "
         "cell for cell. Run it from the top: the first cell sets up what the page needs, the "
         "last one checks every number the text states against what the code computed.*"
     )

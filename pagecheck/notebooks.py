@@ -63,9 +63,10 @@ def site_url() -> str:
     return _SITE_URL.search((ROOT / "mkdocs.yml").read_text(encoding="utf-8")).group(1)
 
 
-def page_url(source: Path) -> str:
-    """Where the site shows a notebook: docs/mlp/exercises/x.ipynb -> SITE/mlp/exercises/x/."""
-    docs = ROOT / "docs"
+def page_url(source: Path, docs: Path | None = None) -> str:
+    """Where the site shows a page or notebook of ``docs`` (the project's by default):
+    docs/mlp/exercises/x.ipynb -> SITE/mlp/exercises/x/."""
+    docs = ROOT / "docs" if docs is None else docs
     rel = source.relative_to(docs) if source.is_relative_to(docs) else Path(source.name)
     return urljoin(site_url(), rel.with_suffix("").as_posix() + "/")
 

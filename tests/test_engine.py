@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 import snippets.engine
+from tests.mutants import broken_copy
 
 engine = snippets.engine  # the property test reads this name: the mutation tests swap it
 
@@ -146,13 +147,7 @@ MUTATIONS = {
 
 
 def mutant(replacements) -> types.ModuleType:
-    source = SOURCE
-    for before, after in replacements:
-        assert source.count(before) == 1, f"the engine no longer reads {before!r}"
-        source = source.replace(before, after)
-    broken = types.ModuleType("broken_engine")
-    exec(compile(source, MUTANT_FILE, "exec"), broken.__dict__)
-    return broken
+    return broken_copy(SOURCE, replacements, MUTANT_FILE)
 
 
 @pytest.mark.parametrize("mistake", MUTATIONS, ids=list(MUTATIONS))

@@ -20,6 +20,7 @@ import pytest
 
 import snippets.rules
 from tests import test_rules
+from tests.mutants import broken_copy
 
 SOURCE = Path(snippets.rules.__file__).read_text(encoding="utf-8")
 MUTANT_FILE = "broken_rules.py"  # the file name the broken copy's code is compiled with
@@ -68,13 +69,7 @@ MUTATIONS = {
 
 def mutant(*replacements: tuple[str, str]) -> types.ModuleType:
     """A copy of snippets.rules with each (before, after) made; each before must occur once."""
-    source = SOURCE
-    for before, after in replacements:
-        assert source.count(before) == 1, f"the rule to break is no longer written as {before!r}"
-        source = source.replace(before, after)
-    broken = types.ModuleType("broken_rules")
-    exec(compile(source, MUTANT_FILE, "exec"), broken.__dict__)
-    return broken
+    return broken_copy(SOURCE, replacements, MUTANT_FILE)
 
 
 def _failures(error: BaseException) -> list[BaseException]:

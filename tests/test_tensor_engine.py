@@ -6,7 +6,6 @@ twice must collect both gradients.
 
 from __future__ import annotations
 
-import types
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from hypothesis import strategies as st
 import snippets.tensor_engine
 from snippets.compare import compare_grads
 from snippets.makemore import INTERMEDIATES, SEED, forward, init_params, load_words, sample_batch, splits
+from tests.mutants import broken_copy
 
 te = snippets.tensor_engine
 
@@ -170,9 +170,7 @@ def test_assigning_instead_of_adding_a_second_gradient_is_caught(data):
     gradients, where bndiff, counts, logits and hprebn are used twice, are no longer close."""
     source = Path(te.__file__).read_text(encoding="utf-8")
     before = "self.grad = grad if self.grad is None else self.grad + grad"
-    assert source.count(before) == 1
-    broken = types.ModuleType("broken_tensor_engine")
-    exec(compile(source.replace(before, "self.grad = grad"), "broken_tensor_engine.py", "exec"), broken.__dict__)
+    broken = broken_copy(source, [(before, "self.grad = grad")], "broken_tensor_engine.py")
     _, _, pairs = _mlp_gradients(broken, data)
     with pytest.raises(AssertionError, match="hand-written gradient differs from autograd for") as caught:
         compare_grads(pairs)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import traceback
-import types
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import snippets.transformer_rules
+from tests.mutants import broken_copy
 
 rules = snippets.transformer_rules  # the mutation tests swap this name
 
@@ -220,11 +220,6 @@ MUTATIONS = {
 }
 
 
-def _mutant(before: str, after: str) -> types.ModuleType:
-    assert SOURCE.count(before) == 1, f"the rule no longer reads {before!r}"
-    broken = types.ModuleType("broken_transformer_rules")
-    exec(compile(SOURCE.replace(before, after), MUTANT_FILE, "exec"), broken.__dict__)
-    return broken
 
 
 @pytest.mark.parametrize("mistake", MUTATIONS, ids=list(MUTATIONS))
@@ -233,7 +228,7 @@ def test_each_classic_mistake_fails_its_check(mistake):
     from this file), not an error raised inside the broken copy."""
     global rules
     check, example, (before, after) = MUTATIONS[mistake]
-    original, rules = rules, _mutant(before, after)
+    original, rules = rules, broken_copy(SOURCE, [(before, after)], MUTANT_FILE)
     try:
         check(**example)  # the unbroken rules pass this very example (below)
     except AssertionError as error:
