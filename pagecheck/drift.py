@@ -20,10 +20,13 @@ with what happened instead.
 
 from __future__ import annotations
 
+import ast
 import gc
+import importlib
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -123,6 +126,8 @@ class GradientDrift:
 
     def before(self, runner: PageRunner, fence: Fence) -> None:
         """Call just before ``runner`` runs ``fence``: every perturbation inside it is run now."""
+        if fence.index in self.sites:
+            self._import_ahead(fence)
         for first, last in self.sites.get(fence.index, []):
             statement = " ".join(line.strip() for line in self.lines[first - 1 : last])
             self.outcomes.append(Outcome(first, statement, self._run_perturbed(runner, fence, first, last)))
@@ -135,6 +140,34 @@ class GradientDrift:
             self.before(runner, fence)
             outputs.append(runner.run_fence(fence))
         return outputs
+
+    def _import_ahead(self, fence: Fence) -> None:
+        """Import, here and before forking, the modules that this fence and the ones after it
+        import: each perturbed run would otherwise import them again (sympy alone takes half
+        a second), and the page imports them anyway when it gets there. Only the modules
+        are loaded, nothing is added to the page's namespace; a module that cannot be
+        imported is left for the fence itself to report, where it is written."""
+        names = ["sympy"]  # the claims' check needs it, and so does torch's first backward():
+        if "torch" in sys.modules:  # it loads this module (and sympy with it) on first use
+            names.append("torch.fx.experimental.symbolic_shapes")
+        later = self.page.code_fences[[f.index for f in self.page.code_fences].index(fence.index) :]
+        for each in later:
+            try:
+                tree = ast.parse(each.code)
+            except SyntaxError:  # reported by the run, at its line
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names += [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names += [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        for name in dict.fromkeys(names):
+            if name in sys.modules:
+                continue
+            try:
+                importlib.import_module(name)
+            except ImportError:  # a name, not a module (from x import y), or missing: the
+                pass  # fence itself reports a missing module, at its line
 
     def _run_perturbed(self, runner: PageRunner, fence: Fence, first: int, last: int) -> str | None:
         read, write = os.pipe()

@@ -17,6 +17,7 @@ holds the rules to what they keep and drop.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import tinycss2
@@ -56,18 +57,39 @@ def _split_top_level(selector_list: str) -> list[str]:
     return parts + [selector_list[start:]]
 
 
-def _prune_rules(rules, present: set[str]) -> str:
-    kept = []
+def _plan(rules) -> list[tuple]:
+    """A stylesheet as what pruning needs of it: ("rule", selectors, text) for a style rule,
+    ("block", head, [...]) for an @media or @supports block, ("keep", text) for any other
+    at-rule."""
+    plan: list[tuple] = []
     for rule in rules:
         if rule.type == "qualified-rule":
-            if _may_match(tinycss2.serialize(rule.prelude), present):
-                kept.append(rule.serialize())
+            plan.append(("rule", tinycss2.serialize(rule.prelude), rule.serialize()))
         elif rule.type == "at-rule" and rule.lower_at_keyword in {"media", "supports"} and rule.content:
-            inner = _prune_rules(tinycss2.parse_rule_list(rule.content, skip_whitespace=True, skip_comments=True), present)
-            if inner:
-                kept.append(f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}{{{inner}}}")
+            inner = tinycss2.parse_rule_list(rule.content, skip_whitespace=True, skip_comments=True)
+            plan.append(("block", f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}", _plan(inner)))
         elif rule.type == "at-rule":
-            kept.append(rule.serialize())
+            plan.append(("keep", rule.serialize()))
+    return plan
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(css: str) -> list[tuple]:
+    """Every notebook page holds the same stylesheet: it is parsed once a build."""
+    return _plan(tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True))
+
+
+def _prune_plan(plan: list[tuple], present: set[str]) -> str:
+    kept = []
+    for kind, *rest in plan:
+        if kind == "rule" and _may_match(rest[0], present):
+            kept.append(rest[1])
+        elif kind == "block":
+            inner = _prune_plan(rest[1], present)
+            if inner:
+                kept.append(f"{rest[0]}{{{inner}}}")
+        elif kind == "keep":
+            kept.append(rest[0])
     return "".join(kept)
 
 
@@ -79,7 +101,6 @@ def prune(html: str) -> str:
         css = match.group(2)
         if len(css) < LARGE:
             return match.group(0)
-        rules = tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True)
-        return match.group(1) + _prune_rules(rules, present) + match.group(3)
+        return match.group(1) + _prune_plan(_parsed(css), present) + match.group(3)
 
     return _STYLE.sub(shrink, html)

@@ -30,6 +30,8 @@ from pagecheck.browser import (
     dom_elements,
     download_problems,
     load,
+    screenshot,
+    switch_palette,
     width_problems,
 )
 from tests.conftest import SCREENSHOTS, build_small_site
@@ -122,10 +124,10 @@ def test_page_reads_well_in_both_palettes_and_both_widths(doc, server, reader_ta
         problems += [f"desktop, light: {p}" for p in download_problems(page)] if downloads else []
         light, light_background = page.evaluate(_SCHEME)
         (screenshots_dir / f"{name}.dom-elements").write_text(str(dom_elements(page)))
-        page.screenshot(path=str(screenshots_dir / f"{name}-desktop-light.jpg"), quality=90)
+        screenshot(page, screenshots_dir / f"{name}-desktop-light.jpg")
 
         # The palette toggle switches to the other scheme, and the page still renders.
-        page.locator("label.md-header__button[for^='__palette']:visible").first.click()
+        assert switch_palette(page), "no palette toggle in the header"
         page.wait_for_function(f"document.body.dataset.mdColorScheme !== {light!r}")
         dark, dark_background = page.evaluate(_SCHEME)
 
@@ -133,7 +135,7 @@ def test_page_reads_well_in_both_palettes_and_both_widths(doc, server, reader_ta
         page.set_viewport_size(PHONE)
         problems += [f"phone, dark: {p}" for p in content_problems(page) + width_problems(page)]
         problems += [f"phone, dark: {p}" for p in download_problems(page)] if downloads else []
-        page.screenshot(path=str(screenshots_dir / f"{name}-phone-dark.jpg"), quality=90)
+        screenshot(page, screenshots_dir / f"{name}-phone-dark.jpg")
     finally:
         watch.detach(page)
         page.evaluate("localStorage.clear()")  # the next page opens in the light palette again,
