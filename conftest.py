@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+import pytest
+
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 import pagecheck.pytest_plugin  # noqa: E402,F401  (registers the page-session runner)
@@ -13,6 +15,15 @@ pytest_plugins = ["pytester"]  # tests/test_drift.py runs a test run of its own
 # own tests run; importing the .py files would run it again (tests/test_downloads.py runs
 # them where a reader would).
 collect_ignore = ["docs/notebooks"]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collect_file(file_path, parent):
+    """pytest-markdown-docs would also import every Python file and read each docstring for
+    code fences, in each test worker (half a second of its start-up). The site's code is in
+    its pages; a Python file's docstrings are documentation of that file, never a page."""
+    collected = yield
+    return [c for c in collected if type(c).__name__ != "MarkdownDocstringCodeModule"]
 
 
 # Tests that each go to whichever test worker is free (the browser's look at each page);

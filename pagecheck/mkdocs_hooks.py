@@ -36,7 +36,7 @@ from mkdocs.plugins import CombinedEvent, event_priority  # noqa: E402
 from pagecheck import cache, export, notebooks, unused_css  # noqa: E402
 from pagecheck.math import render_page_and_text  # noqa: E402
 from pagecheck.measure import Measure  # noqa: E402
-from pagecheck.page import Page, read_page, render_claims  # noqa: E402
+from pagecheck.page import Page, read_page, read_page_cached, render_claims  # noqa: E402
 from pagecheck.runner import PageError, PageRunner  # noqa: E402
 
 log = logging.getLogger("mkdocs.plugins.pagecheck")
@@ -160,7 +160,9 @@ def on_page_markdown(markdown: str, page, config, files, **kwargs):
     if start < 0:  # another plugin changed the text: fall back to what we were given
         full, start = markdown, 0
     offset = full[:start].count("\n")
-    parsed = read_page(path, full)
+    parsed = read_page_cached(path)  # read once a process for as long as the file is unchanged
+    if parsed.text != full:
+        parsed = read_page(path, full)
     display = _rel(path)
     runner = PageRunner(parsed, display_path=display)
     _state = _State(parsed, runner, page.file.src_uri)
