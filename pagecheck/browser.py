@@ -108,7 +108,8 @@ class SiteServer:
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.host = f"127.0.0.1:{self._server.server_address[1]}"
         self.base = f"http://{self.host}/"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # polled every 50 ms for shutdown (the default half second is a test's wait at its end)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
     def close(self) -> None:

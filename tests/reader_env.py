@@ -84,17 +84,28 @@ def make(folder: Path) -> ReaderEnv:
             source.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, source / name)
     dist = folder / "dist"
-    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-          "--no-index", "--disable-pip-version-check", "--wheel-dir", str(dist), str(source)])
+    # The wheel, as pip would build it (the same backend, setuptools, with no isolation and
+    # no index), but without pip's start-up; then installed by PyPA's installer.
+    _run([sys.executable, "-c", f"from setuptools import build_meta; build_meta.build_wheel({str(dist)!r})"],
+         cwd=source)
     wheel = next(dist.glob("backprop_by_hand-*.whl"))
 
     env = folder / "env"
     venv.create(env, with_pip=False)
     python = env / "bin" / "python"
-    purelib = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).strip())
+    paths = json.loads(_run([str(python), "-c", "import json, sysconfig; print(json.dumps(sysconfig.get_paths()))"]))
+    purelib = Path(paths["purelib"])
     (purelib / "test-run-libraries.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
-          "--no-index", "--ignore-installed", "--disable-pip-version-check", str(wheel)])
+    from installer import install
+    from installer.destinations import SchemeDictionaryDestination
+    from installer.sources import WheelFile
+
+    destination = SchemeDictionaryDestination(
+        {**{key: paths[key] for key in ("purelib", "platlib", "scripts", "data")}, "headers": paths["include"]},
+        interpreter=str(python), script_kind="posix",
+    )
+    with WheelFile.open(wheel) as source_wheel:
+        install(source_wheel, destination, additional_metadata={"INSTALLER": b"installer\n"})
 
     jupyter = folder / "jupyter"
     kernel = jupyter / "kernels" / KERNEL
@@ -106,8 +117,8 @@ def make(folder: Path) -> ReaderEnv:
     return ReaderEnv(folder=env, python=python, wheel=wheel, jupyter_path=jupyter)
 
 
-def _run(command: list[str]) -> str:
-    done = subprocess.run(command, capture_output=True, text=True, cwd=sysconfig.get_paths()["purelib"])
+def _run(command: list[str], cwd: Path | None = None) -> str:
+    done = subprocess.run(command, capture_output=True, text=True, cwd=cwd or sysconfig.get_paths()["purelib"])
     if done.returncode:
         raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return done.stdout

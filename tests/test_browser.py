@@ -105,8 +105,12 @@ def reader_tab(browser):
     context.close()
 
 
-def _open(browser, server, viewport, scheme="light"):
+def _open(browser, server, viewport, scheme="light", search=False):
+    """A fresh tab in a context of its own; without the site search's background worker
+    (as in reader_tab) unless the test is about the search."""
     context = browser.new_context(viewport=viewport, color_scheme=scheme)
+    if not search:
+        context.add_init_script(NO_SEARCH_WORKER)
     watch = PageWatch(context, server.host)
     page = context.new_page()
     watch.attach(page)
@@ -154,7 +158,7 @@ SEARCHES = [("retain_grad", "one-weight/"), ("transpose", "batch/"), ("zero_", "
 
 def test_search_finds_a_page_by_a_word_on_it(browser, server):
     """The site search, with its real index, finds each page by a word on it."""
-    context, tab, watch = _open(browser, server, DESKTOP)
+    context, tab, watch = _open(browser, server, DESKTOP, search=True)
     found = {}
     try:
         load(tab, server.base)
@@ -189,12 +193,13 @@ def test_a_link_to_a_section_lands_on_it(url, browser, server):
         sections = sections[:: max(1, len(sections) // 4)][:4]  # four, spread over the page
         top = "document.getElementById({!r}).getBoundingClientRect().top"
         landed = "([id, low, high]) => { const top = document.getElementById(id).getBoundingClientRect().top; return low <= top && top <= high; }"
+        # for the next twelve frames (the page stops settling after five still ones)
+        stays = f"async (arg) => {{ for (let i = 0; i < 12; i++) {{ await new Promise(requestAnimationFrame); if (!({landed})(arg)) return false; }} return true; }}"
 
         def lands(section: str, how: str) -> None:
             try:  # within the two seconds the page gives itself to settle the blocks around it,
                 page.wait_for_function(landed, arg=[section, header, header + 30], timeout=3000)
-                page.wait_for_timeout(300)  # and there it stays
-                assert page.evaluate(landed, [section, header, header + 30])
+                assert page.evaluate(stays, [section, header, header + 30])  # and there it stays
             except (PlaywrightTimeout, AssertionError):
                 missed.append(f"{how} #{section}: its top at {page.evaluate(top.format(section)):.0f}px")
 

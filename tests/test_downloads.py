@@ -19,7 +19,7 @@ import pytest
 
 from pagecheck import export
 from pagecheck.notebook import check_page
-from pagecheck.page import read_page
+from pagecheck.page import read_page_cached as read_page  # each page is read once a worker
 from tests import reader_env
 from tests.pages import DOCS, ROOT
 
