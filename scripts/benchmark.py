@@ -59,7 +59,8 @@ print(time.perf_counter() - t0)
 SECTION = "mlp/"  # the pages and notebooks of "A whole network by hand"
 # Sections added since 2026-11-29: each raises the cold test run's budget by half of its own
 # execution cost in the cold build (its code runs about once in a test run, on two workers).
-NEW_SECTIONS = {"How autograd works": "autograd/", "A transformer by hand": "transformer/"}
+NEW_SECTIONS = {"How autograd works": "autograd/", "A transformer by hand": "transformer/",
+                "A tiny GPT by hand": "gpt/"}
 TEST_BUDGET = 60.0  # seconds, for the site as it stood on 2026-11-29
 
 
