@@ -45,8 +45,8 @@ start_page()  # as the site's build does: seed 0, PyTorch on one thread
 #
 # For each parameter $\theta$ with gradient $g$ at step $t$ (counted from one), AdamW keeps
 # two running averages, the first moment $m$ (of the gradient) and the second moment $v$
-# (of its square), both starting at zero. Started at zero, both are too small in the first
-# steps, so each is divided by its *bias correction*, one minus $\beta$ to the power $t$,
+# (of its square). Both start at zero, so in the first steps both are too small: each is
+# divided by its *bias correction*, one minus $\beta$ to the power $t$,
 # which goes to one as $t$ grows. The step divides the corrected first moment by the square
 # root of the corrected second, with $\epsilon$ added *after* the square root (it only keeps
 # the division finite where $\hat v$ is zero), and the weight decay $\lambda$ shrinks the
