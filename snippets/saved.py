@@ -19,11 +19,12 @@ neither side counts them.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
 import torch
 
+from snippets import gpt
 from snippets.makemore import BLOCK_SIZE, N_EMBD, N_HIDDEN, VOCAB_SIZE, forward
 
 
@@ -89,14 +90,19 @@ class SavedLog:
 
     def label(self, named: Mapping[str, torch.Tensor]) -> None:
         """Give each save the name of the tensor it is (same memory, same shape); saves of
-        tensors nobody named (temporaries made inside one line) keep the name ''."""
+        tensors nobody named (temporaries made inside one line) keep the name ''. A save in
+        another shape over a named tensor's memory (``x.view(-1, C)``, which a matrix
+        product of a batch of rows saves) takes that tensor's name."""
         by_memory = {
             (t.untyped_storage().data_ptr(), tuple(t.shape)): name
             for name, t in named.items()
         }
+        by_storage: dict[int, str] = {}
+        for name, t in named.items():
+            by_storage.setdefault(t.untyped_storage().data_ptr(), name)
         self.saved = [
             SavedTensor(s.index, s.shape, s.dtype, s.nbytes, s.storage,
-                        by_memory.get((s.storage, s.shape), ""))
+                        by_memory.get((s.storage, s.shape), by_storage.get(s.storage, "")))
             for s in self.saved
         ]
 
@@ -212,6 +218,94 @@ def mlp_saved_by_hand(n: int, n_hidden: int = N_HIDDEN,
         Save("loss = -logprobs[range(n), Yb].mean()", "Yb", (n,), i64),
     ]
 # --8<-- [end:by-hand]
+
+
+# --8<-- [start:gpt-by-hand]
+def gpt_block_saved_by_hand(B, T, C: int = gpt.N_EMBD,
+                            H: int = gpt.N_HEADS, i: int = 0) -> list[Save]:
+    """What block i of snippets.gpt.forward keeps, line by line, read off
+    each line's derivative. B and T may be sympy symbols."""
+    D, b = C // H, torch.bool
+
+    def copy(name: str) -> str:
+        # [B, H, T, D] read as [B*H, T, D]: a new tensor when B > 1 (the
+        # heads are not next to each other in memory), a view when B == 1
+        return f"{name}_{i}" if B == 1 else ""
+
+    return [
+        # a_in = layer_norm(x): the input, its mean and 1/std, the affine
+        Save("a_in = ln1(x)", f"ln1_b_{i}", (C,)),
+        Save("a_in = ln1(x)", f"x_{i}", (B, T, C)),
+        Save("a_in = ln1(x)", f"ln1_w_{i}", (C,)),
+        Save("a_in = ln1(x)", "", (B, T, 1)),          # mean
+        Save("a_in = ln1(x)", "", (B, T, 1)),          # 1 / std
+        # q, k, v = a_in @ Wq, Wk, Wv: each factor for the other; a_in
+        # is one tensor, read as B*T rows, kept by all three
+        *[save for W in ("Wq", "Wk", "Wv") for save in (
+            Save(f"{W[1]} = a_in @ {W}", f"{W}_{i}", (C, C)),
+            Save(f"{W[1]} = a_in @ {W}", f"a_in_{i}", (B * T, C)))],
+        # scores = q @ k^T / sqrt(D): each factor for the other
+        Save("scores = q @ k^T", copy("k"), (B * H, D, T)),
+        Save("scores = q @ k^T", copy("q"), (B * H, T, D)),
+        # masked_fill: where the mask is, the gradient stops (one mask,
+        # made once, for every block)
+        Save("masked_fill(mask, -inf)", "mask", (T, T), b),
+        # att = softmax(...): the derivative is written in the output
+        Save("att = softmax(...)", f"att_{i}", (B, H, T, T)),
+        # heads = att @ v: each factor for the other
+        Save("heads = att @ v", copy("v"), (B * H, T, D)),
+        Save("heads = att @ v", f"att_{i}", (B * H, T, T)),
+        # x1 = x + merged @ Wo
+        Save("x1 = x + merged @ Wo", f"Wo_{i}", (C, C)),
+        Save("x1 = x + merged @ Wo", f"merged_{i}", (B * T, C)),
+        # m_in = layer_norm(x1)
+        Save("m_in = ln2(x1)", f"ln2_b_{i}", (C,)),
+        Save("m_in = ln2(x1)", f"x1_{i}", (B, T, C)),
+        Save("m_in = ln2(x1)", f"ln2_w_{i}", (C,)),
+        Save("m_in = ln2(x1)", "", (B, T, 1)),
+        Save("m_in = ln2(x1)", "", (B, T, 1)),
+        # pre = m_in @ W1; hidden = gelu(pre): GELU's input
+        Save("pre = m_in @ W1", f"W1_{i}", (C, 4 * C)),
+        Save("pre = m_in @ W1", f"m_in_{i}", (B * T, C)),
+        Save("hidden = gelu(pre)", f"pre_{i}", (B, T, 4 * C)),
+        # x = x1 + hidden @ W2
+        Save("x = x1 + hidden @ W2", f"W2_{i}", (4 * C, C)),
+        Save("x = x1 + hidden @ W2", f"hidden_{i}", (B * T, 4 * C)),
+    ]
+# --8<-- [end:gpt-by-hand]
+
+
+def gpt_saved_by_hand(B, T, C: int = gpt.N_EMBD, H: int = gpt.N_HEADS,
+                      n_layers: int = gpt.N_LAYERS) -> list[Save]:
+    """Every save of snippets.gpt.forward: the lookup's indices, each block, the final
+    LayerNorm, the head and the loss."""
+    i64 = torch.int64
+    return [
+        Save("tok = wte[X]", "X", (B, T), i64),
+        *[save for i in range(n_layers) for save in gpt_block_saved_by_hand(B, T, C, H, i)],
+        Save("final = ln_f(x)", "lnf_b", (C,)),
+        Save("final = ln_f(x)", f"x_{n_layers}", (B, T, C)),
+        Save("final = ln_f(x)", "lnf_w", (C,)),
+        Save("final = ln_f(x)", "", (B, T, 1)),
+        Save("final = ln_f(x)", "", (B, T, 1)),
+        Save("logits = final @ head", "head", (C, VOCAB_SIZE)),
+        Save("logits = final @ head", "final", (B * T, C)),
+        Save("logprobs = log_softmax(logits)", "logprobs", (B, T, VOCAB_SIZE)),
+        # loss = -logprobs.gather(-1, Y[..., None]).mean(): the index, and
+        # the gathered-from tensor (for its shape, kept whole)
+        Save("loss = -gather(...).mean()", "Y", (B, T, 1), i64),
+        Save("loss = -gather(...).mean()", "logprobs", (B, T, VOCAB_SIZE)),
+    ]
+
+
+def gpt_saves_of_forward(params, X: torch.Tensor, Y: torch.Tensor, n_heads: int = gpt.N_HEADS):
+    """snippets.gpt.forward under the hooks, every save named after the tensor it is (the
+    causal mask, made inside the forward pass, is its one boolean tensor)."""
+    with SavedLog() as log:
+        t = gpt.forward(params, X, Y, n_heads=n_heads)
+    log.label({"X": X, "Y": Y, **t, **dict(params.items())})
+    log.saved = [replace(s, name="mask") if s.dtype == torch.bool else s for s in log.saved]
+    return t, log
 
 
 def total_bytes(saves: Iterable[Save]) -> int:

@@ -8,7 +8,9 @@ import pytest
 import torch
 
 from snippets.makemore import SEED, init_params, load_words, sample_batch, splits
-from snippets.saved import Kept, SavedLog, distinct_bytes, mlp_saved_by_hand, saves_of_forward, total_bytes
+from snippets import gpt
+from snippets.saved import (Kept, SavedLog, distinct_bytes, gpt_saved_by_hand, gpt_saves_of_forward,
+                            mlp_saved_by_hand, saves_of_forward, total_bytes)
 
 BATCH_SIZES = [32 * 2**i for i in range(8)]  # 32 ... 4096, as on the page
 
@@ -96,3 +98,35 @@ def test_kept_counts_bytes_and_lets_go():
     assert kept.nbytes == 4 * 2 * 4 + 3 * 8
     kept.last_use("a")
     assert kept.freed == ["a"] and kept.held == [56, 24] and "a" not in kept
+
+
+# The tiny GPT (snippets.gpt): (batch, context, width, heads, blocks). A batch of one
+# window keeps views of the heads where a larger batch keeps copies: both are covered.
+GPT_SHAPES = [(32, 8, 32, 2, 1), (4, 16, 16, 4, 2), (1, 12, 32, 2, 2), (7, 5, 24, 3, 1)]
+
+
+def _gpt_saves(B, T, C, H, n_layers):
+    params = gpt.init_params(n_embd=C, n_layers=n_layers)
+    params.wpe = torch.randn(T, C, requires_grad=True)  # a position table for any context
+    g = torch.Generator().manual_seed(T)
+    X, Y = (torch.randint(0, gpt.VOCAB_SIZE, (B, T), generator=g) for _ in "XY")
+    return gpt_saves_of_forward(params, X, Y, n_heads=H)[1]
+
+
+@pytest.mark.parametrize("B, T, C, H, n_layers", GPT_SHAPES)
+def test_gpt_hooks_and_hand_agree_on_every_save_in_order(B, T, C, H, n_layers):
+    log = _gpt_saves(B, T, C, H, n_layers)
+    by_hand = gpt_saved_by_hand(B, T, C, H, n_layers)
+    assert [(s.name, s.shape, s.dtype) for s in log.saved] == [(s.name, s.shape, s.dtype) for s in by_hand]
+    assert log.total_bytes == total_bytes(by_hand)
+    assert log.distinct_bytes == distinct_bytes(by_hand)
+
+
+def test_gpt_memory_grows_with_the_square_of_the_context():
+    """Independent of the hand list: the hooks' memory is quadratic in the context, and its
+    second difference is that of one float32 per pair of positions for every window, head
+    and block (the attention matrices) plus one byte per pair (the mask, made once)."""
+    B, C, H, n_layers, step = 3, 16, 2, 2, 8
+    memory = [_gpt_saves(B, T, C, H, n_layers).distinct_bytes for T in (8, 16, 24, 32)]
+    second = [memory[i + 2] - 2 * memory[i + 1] + memory[i] for i in range(2)]
+    assert second[0] == second[1] == 2 * (4 * B * H * n_layers + 1) * step**2
