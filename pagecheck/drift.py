@@ -257,3 +257,139 @@ def number_survivors(runner: PageRunner) -> list[str]:
         if not (len(failures) == 1 and failures[0].startswith(expected)):
             survivors.append(f"{runner.where(claim.line)}: {claim.raw} -> {altered_raw}: {failures or 'still holds'}")
     return survivors
+
+
+# ---------------------------------------------------------------- exercise notebooks
+
+
+@dataclass
+class NotebookOutcome:
+    """What one perturbed statement of a worked solution did to the notebook's checks."""
+
+    cell: int  # counted from one, as Jupyter shows them
+    line: int  # the statement's first line in its cell
+    statement: str
+    caught_at: str | None  # "cell N: grad_x, grad_y not yet": the check that said so
+    failure: str | None  # what happened instead, when nothing caught it
+
+    def describe(self, where: str) -> str:
+        return f"{where} cell {self.cell}, line {self.line}: {self.statement}\n    {self.failure}"
+
+
+@dataclass
+class SolutionRun:
+    """A worked solution run from top to bottom: each check cell's Report (by cell number),
+    the namespace the cells left, and every perturbation's outcome."""
+
+    reports: list[tuple[int, object]]
+    namespace: dict
+    outcomes: list[NotebookOutcome]
+
+
+class _Drifted(ast.NodeTransformer):
+    """The assignment at ``index`` in the cell's top level, with its value wrapped in
+    ``__drift__(...)``."""
+
+    @staticmethod
+    def wrap(statement: ast.stmt) -> ast.stmt:
+        statement.value = ast.Call(func=ast.Name("__drift__", ast.Load()), args=[statement.value], keywords=[])
+        return ast.fix_missing_locations(statement)
+
+
+def _is_report(value) -> bool:
+    # By name: the pages' runner re-imports snippets, so the class may be another copy.
+    return type(value).__name__ == "Report" and isinstance(value, list)
+
+
+def _run_cell(tree: ast.Module, where: str, namespace: dict):
+    """Run a parsed cell; the value of its last line when that is an expression."""
+    body = list(tree.body)
+    last = body.pop() if body and isinstance(body[-1], ast.Expr) else None
+    exec(compile(ast.Module(body, []), where, "exec"), namespace)
+    if last is not None:
+        return eval(compile(ast.Expression(last.value), where, "eval"), namespace)
+    return None
+
+
+def drift_notebook(source: Path, where: str) -> SolutionRun:
+    """Run a worked solution's code cells in one namespace, in this process. Just before an
+    answer cell runs, each assignment at its top level is perturbed in turn (its value
+    becomes ``__drift__(value)``) in a forked child, which runs that cell and every cell
+    after it: the perturbation is caught only if a later check cell's Report says "not yet"
+    for some answer. A cell that raises, in the child, is reported as what happened
+    instead; in the unperturbed run it raises NotebookError naming the notebook and cell."""
+    from pagecheck.notebooks import ANSWER_TAG, NotebookError, _source, _tags
+
+    from pagecheck.runner import reset_random_state
+
+    reset_random_state()  # one thread, as the pages run (and a forked child needs it)
+    # What each child would otherwise import for itself (see GradientDrift._import_ahead):
+    # a check's first unravel_index loads torch's symbolic shapes, and sympy with them.
+    importlib.import_module("torch.fx.experimental.symbolic_shapes")
+    notebook = json.loads(source.read_text(encoding="utf-8"))
+    cells = [(number, cell) for number, cell in enumerate(notebook["cells"], 1) if cell["cell_type"] == "code"]
+    namespace: dict = {"__name__": "__main__", "__drift__": drift}
+    reports: list[tuple[int, object]] = []
+    outcomes: list[NotebookOutcome] = []
+    for position, (number, cell) in enumerate(cells):
+        code = _source(cell)
+        tree = ast.parse(code, filename=f"{where} cell {number}")
+        if ANSWER_TAG in _tags(cell):
+            for index, statement in enumerate(tree.body):
+                if not isinstance(statement, (ast.Assign, ast.AugAssign)):
+                    continue
+                text = " ".join(line.strip() for line in code.split("\n")[statement.lineno - 1 : statement.end_lineno])
+                caught, failure = _run_drifted(namespace, cells[position:], code, index, where)
+                outcomes.append(NotebookOutcome(number, statement.lineno, text, caught, failure))
+        try:
+            value = _run_cell(tree, f"{where} cell {number}", namespace)
+        except Exception as error:  # noqa: BLE001 - named, and raised again as ours
+            raise NotebookError(f"{where} cell {number} raised {type(error).__name__}: {error}") from error
+        if _is_report(value):
+            reports.append((number, value))
+    return SolutionRun(reports, namespace, outcomes)
+
+
+def _run_drifted(namespace: dict, cells: list, code: str, index: int, where: str) -> tuple[str | None, str | None]:
+    """In a forked child: the first cell with statement ``index`` perturbed, then the rest.
+    Returns (caught at, what happened instead)."""
+    read, write = os.pipe()
+    gc.freeze()
+    pid = os.fork()
+    if pid == 0:
+        gc.disable()
+        os.close(read)
+        try:
+            result = _finish_drifted(namespace, cells, code, index, where)
+        except BaseException as error:  # noqa: BLE001  (reported, never swallowed)
+            result = (None, f"the perturbed run crashed: {error!r}")
+        with os.fdopen(write, "w") as out:
+            json.dump(result, out)
+        os._exit(0)
+    gc.unfreeze()
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        received = pipe.read()
+    os.waitpid(pid, 0)
+    if not received:
+        return None, "the perturbed run died without a word"
+    caught, failure = json.loads(received)
+    return caught, failure
+
+
+def _finish_drifted(namespace: dict, cells: list, code: str, index: int, where: str):
+    from pagecheck.notebooks import _source
+
+    for position, (number, cell) in enumerate(cells):
+        tree = ast.parse(code if position == 0 else _source(cell))
+        if position == 0:
+            tree.body[index] = _Drifted.wrap(tree.body[index])
+        try:
+            value = _run_cell(tree, f"{where} cell {number}", namespace)
+        except Exception as error:  # noqa: BLE001 - not a check saying "not yet"
+            return None, f"cell {number} raised {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        if _is_report(value):
+            wrong = [v.name for v in value if not v.correct]
+            if wrong:
+                return f"cell {number}: {', '.join(wrong)} not yet", None
+    return None, "every check still says right"

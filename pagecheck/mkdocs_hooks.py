@@ -103,9 +103,9 @@ def on_files(files, config, **kwargs):
     # The blank exercises are made from the worked solutions: a stale one would hand the
     # learner another exercise than the page shows. And a number in a notebook's prose is
     # checked by nothing: it must be written in code or in words.
-    exercises = Path(config["docs_dir"]) / "mlp" / "exercises"
-    for problem in notebooks.stale(exercises) + notebooks.all_prose_problems(exercises):
-        log.warning(problem)
+    for exercises in notebooks.exercise_folders(Path(config["docs_dir"])):
+        for problem in notebooks.stale(exercises) + notebooks.all_prose_problems(exercises):
+            log.warning(problem)
     # The worked solutions run here, in this process (notebooks.executed), and mkdocs-jupyter
     # shows the executed copy (it runs nothing itself: execute is off in mkdocs.yml).
     jupyter = config.plugins.get("mkdocs-jupyter") if hasattr(config, "plugins") else None

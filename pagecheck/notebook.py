@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import traceback
+from contextlib import contextmanager
 from typing import Any, Iterable
 
 from pagecheck import numbers
@@ -43,20 +44,8 @@ def check_page(namespace: dict[str, Any], claims: Iterable[tuple], glued: Iterab
     checked. Prints the verdict and returns one message per statement that does not hold.
     """
     claims = list(claims)
-    problems = []
-    os.environ.setdefault("PAGECHECK_CACHE", "off")  # parsed formulas are not kept on disk here
-    for line, expression, typed in claims:
-        try:
-            value = eval(expression, namespace)  # noqa: S307  (the page's own expression)
-        except Exception as error:  # noqa: BLE001  (reported, with what went wrong)
-            problems.append(f"line {line}: {typed} ({expression}) could not be computed: {_failure(error)}")
-            continue
-        try:
-            problem = compare_claim(typed, value)
-        except numbers.TypedValueError as error:
-            problem = str(error)
-        if problem:
-            problems.append(f"line {line}: {typed} ({expression}) does not hold: {problem}")
+    with _no_disk_cache():
+        problems = _check_claims(namespace, claims)
     held = len(claims) - len(problems)
     print(f"every number this page states: {held} of {len(claims)} hold")
     for problem in problems:
@@ -71,4 +60,35 @@ def check_page(namespace: dict[str, Any], claims: Iterable[tuple], glued: Iterab
                 shown = f"could not be computed: {_failure(error)}"
                 problems.append(f"line {line}: {expression} could not be computed: {_failure(error)}")
             print(f"  line {line}: {expression} = {shown}")
+    return problems
+
+
+@contextmanager
+def _no_disk_cache():
+    """Parsed formulas are not kept on disk where a downloaded page checks itself; the
+    setting is put back afterwards (a test run that checks downloads in its own process
+    goes on caching)."""
+    before = os.environ.get("PAGECHECK_CACHE")
+    os.environ["PAGECHECK_CACHE"] = before if before is not None else "off"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PAGECHECK_CACHE"]
+
+
+def _check_claims(namespace: dict[str, Any], claims: list[tuple]) -> list[str]:
+    problems = []
+    for line, expression, typed in claims:
+        try:
+            value = eval(expression, namespace)  # noqa: S307  (the page's own expression)
+        except Exception as error:  # noqa: BLE001  (reported, with what went wrong)
+            problems.append(f"line {line}: {typed} ({expression}) could not be computed: {_failure(error)}")
+            continue
+        try:
+            problem = compare_claim(typed, value)
+        except numbers.TypedValueError as error:
+            problem = str(error)
+        if problem:
+            problems.append(f"line {line}: {typed} ({expression}) does not hold: {problem}")
     return problems

@@ -1,9 +1,9 @@
 """Exercise notebooks: one source, two versions.
 
-The source is the worked solution, ``docs/mlp/exercises/NAME.ipynb``, saved without
+The source is the worked solution, ``docs/SECTION/exercises/NAME.ipynb``, saved without
 outputs; the site renders it (the build runs it, ``executed`` below, and mkdocs-jupyter
 shows it). A code cell tagged ``answer`` holds an answer. The exercise a learner
-downloads, ``docs/mlp/exercises/blank/NAME.ipynb``, is made from it here: each answer cell
+downloads, ``docs/SECTION/exercises/blank/NAME.ipynb``, is made from it here: each answer cell
 keeps its leading comment lines (what to assign, and its shape) and every name it assigns
 at top level becomes ``name = ...``; markdown cells tagged ``solution-only`` are left out.
 The hints live in markdown cells, folded in ``<details>`` blocks, and are kept as they
@@ -36,7 +36,7 @@ from urllib.parse import urljoin
 from pagecheck.page import MALFORMED_CLAIM, UNCHECKED, read_page
 
 ROOT = Path(__file__).resolve().parent.parent
-EXERCISES = ROOT / "docs" / "mlp" / "exercises"
+DOCS = ROOT / "docs"
 BLANK_DIR = "blank"
 ANSWER_TAG = "answer"
 SOLUTION_ONLY_TAG = "solution-only"
@@ -47,8 +47,15 @@ class NotebookError(ValueError):
     """A source notebook breaks the conventions above (names the file and cell)."""
 
 
-def sources(folder: Path = EXERCISES) -> list[Path]:
-    return sorted(folder.glob("*.ipynb"))
+def exercise_folders(docs: Path = DOCS) -> list[Path]:
+    """Every section's ``exercises`` folder: docs/mlp/exercises, docs/gpt/exercises, ..."""
+    return sorted(docs.glob("*/exercises"))
+
+
+def sources(folder: Path | None = None) -> list[Path]:
+    """The worked solutions of one exercises folder, or of every section's (None)."""
+    folders = exercise_folders() if folder is None else [folder]
+    return [source for each in folders for source in sorted(each.glob("*.ipynb"))]
 
 
 def blank_path(source: Path) -> Path:
@@ -165,7 +172,7 @@ def render(notebook: dict) -> str:
     return json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def stale(folder: Path = EXERCISES) -> list[str]:
+def stale(folder: Path | None = None) -> list[str]:
     """One message per blank copy that is missing or differs from what its source gives."""
     problems = []
     for source in sources(folder):
@@ -214,11 +221,11 @@ def prose_problems(source: Path) -> list[str]:
     return problems
 
 
-def all_prose_problems(folder: Path = EXERCISES) -> list[str]:
+def all_prose_problems(folder: Path | None = None) -> list[str]:
     return [problem for source in sources(folder) for problem in prose_problems(source)]
 
 
-def write(folder: Path = EXERCISES) -> list[Path]:
+def write(folder: Path | None = None) -> list[Path]:
     written = []
     for source in sources(folder):
         target = blank_path(source)

@@ -2,7 +2,9 @@
 
 A notebook computes autograd's gradients once (``expected = autograd_grads(fw, params)``)
 and, after the learner's cells, runs ``check(globals(), expected, [...names...])``. For
-every name it looks up the learner's ``grad_<name>`` and says, in one readable line,
+every name it looks up the learner's ``grad_<name>`` (or, with another ``prefix``, the
+name as it is: the AdamW exercise checks moments and parameters against
+``torch.optim.AdamW``) and says, in one readable line,
 whether it is right (bit for bit, or within ``torch.allclose``) or why it is not yet:
 still blank, not a tensor, the wrong shape, nan, or off by how much and where. It never
 raises, so a notebook with blanks runs from top to bottom and shows what is left to do.
@@ -40,6 +42,8 @@ class Verdict:
 class Report(list):
     """One Verdict per expected gradient; shows as a table in a notebook, text elsewhere."""
 
+    against = "autograd"  # what the expected values come from, for the table's heading
+
     @property
     def all_correct(self) -> bool:
         return all(v.correct for v in self)
@@ -67,7 +71,7 @@ class Report(list):
         )
         return (
             '<div class="exercise-check"><table><thead><tr><th>check</th><th>answer</th>'
-            f"<th>against autograd</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<th>against {html.escape(self.against)}</th></tr></thead><tbody>{rows}</tbody></table>"
             f"<p>{html.escape(self.summary)}</p></div>"
         )
 
@@ -100,7 +104,10 @@ def verdict(name: str, answer: Any, expected: torch.Tensor, rtol: float = RTOL, 
 
 
 def check(namespace: Mapping[str, Any], expected: Mapping[str, torch.Tensor],
-          names: Iterable[str] | None = None) -> Report:
-    """Compare ``namespace["grad_<name>"]`` with ``expected[name]`` for each name."""
+          names: Iterable[str] | None = None, prefix: str = "grad_",
+          against: str = "autograd") -> Report:
+    """Compare ``namespace[prefix + name]`` with ``expected[name]`` for each name."""
     names = list(expected) if names is None else list(names)
-    return Report(verdict(f"grad_{n}", namespace.get(f"grad_{n}", ...), expected[n]) for n in names)
+    report = Report(verdict(f"{prefix}{n}", namespace.get(f"{prefix}{n}", ...), expected[n]) for n in names)
+    report.against = against
+    return report

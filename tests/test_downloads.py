@@ -13,6 +13,7 @@ Python files are read back and compared with the notebooks.
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -141,6 +142,21 @@ def test_the_check_names_each_statement_that_no_longer_holds(capsys):
     assert problems[0].startswith("line 4: 0.5 (grad) does not hold:")
     assert problems[1].startswith("line 5: 1 (loss) could not be computed: NameError")
     assert "line 6: w * 2 = 10" in printed
+
+
+def test_the_check_leaves_the_environment_as_it_found_it(monkeypatch):
+    """A downloaded page's check keeps no parsed formula on disk, but only while it checks:
+    called in a test worker, it must not turn the execution cache off for the tests after
+    it (it once did, and the cache's own tests failed whenever they came later)."""
+    monkeypatch.delenv("PAGECHECK_CACHE", raising=False)
+    seen = []
+    monkeypatch.setattr("pagecheck.notebook.compare_claim",
+                        lambda typed, value: seen.append(os.environ.get("PAGECHECK_CACHE")))
+    check_page({"w": 5.0}, [(3, "w", "5")])
+    assert seen == ["off"] and "PAGECHECK_CACHE" not in os.environ
+    monkeypatch.setenv("PAGECHECK_CACHE", "on")
+    check_page({"w": 5.0}, [(3, "w", "5")])
+    assert seen[-1] == "on" and os.environ["PAGECHECK_CACHE"] == "on"
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,9 @@
 """The exercise notebooks: the worked solution passes every check, the blank exercise runs
 from top to bottom and says "not yet" for each blank (no traceback), the blank copies are
 made from the solutions, keep a folded hint above every answer and show no piece of an
-answer outside one, and the checks read well on a wrong answer.
+answer outside one, and the checks read well on a wrong answer. Every assignment in a
+worked solution's answer cells, altered, must make a later check say "not yet" (the drift
+check of the pages, for the notebooks: pagecheck.drift.drift_notebook).
 
 The notebooks' code is plain Python (no magics), so it runs here in-process, cell by cell,
 and each check cell's value (a Report) is inspected directly. The build runs the solutions
@@ -12,6 +14,7 @@ solution's check says "not yet".
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import json
 import re
@@ -20,7 +23,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from pagecheck import notebooks
+from pagecheck import drift, notebooks
 from snippets.exercise import Report, check, verdict
 from snippets.makemore import forward
 from tests.pages import ROOT, nav_notebooks
@@ -82,11 +85,18 @@ def test_the_blank_exercises_are_made_from_the_solutions():
     assert notebooks.stale() == []
 
 
+@functools.cache
+def solution_run(source: Path) -> drift.SolutionRun:
+    """The worked solution run once in this test worker, with every answer line perturbed
+    on the way (pagecheck.drift.drift_notebook); the tests below read the same run."""
+    return drift.drift_notebook(source, _rel(source))
+
+
 @pytest.mark.parametrize("source", SOLUTIONS, ids=_rel)
 def test_the_worked_solution_passes_every_check(source):
     solution = json.loads(source.read_text(encoding="utf-8"))
-    namespace: dict = {}
-    reports = _reports(run_cells(solution, _rel(source), namespace))
+    run = solution_run(source)
+    namespace, reports = run.namespace, run.reports
     assert reports, f"{_rel(source)} has no check cell"
     for number, report in reports:
         assert report.all_correct, f"{_rel(source)} cell {number}:\n{report}"
@@ -103,6 +113,44 @@ def test_the_worked_solution_passes_every_check(source):
                 f"{_rel(source)} cell {number}: the comment an answer cell keeps should be "
                 "'# name: [shape]' for each name it assigns, and nothing else"
             )
+
+
+@pytest.mark.parametrize("source", SOLUTIONS, ids=_rel)
+def test_altering_any_answer_line_makes_a_check_say_not_yet(source):
+    """The drift check, for the worked solutions: each assignment in an answer cell, its
+    value altered, must make a later check cell say "not yet" for some answer. A cell that
+    raises instead, or checks that all still say right, leave it uncaught."""
+    outcomes = solution_run(source).outcomes
+    assert outcomes, f"{_rel(source)} has no answer line to alter"
+    assert any(o.statement.startswith("grad_") for o in outcomes) or "adamw" in source.name
+    for outcome in outcomes:  # shown with -s: which check caught which line
+        print(f"{_rel(source)} cell {outcome.cell}, line {outcome.line}: caught at {outcome.caught_at}")
+    survivors = [o.describe(_rel(source)) for o in outcomes if o.caught_at is None]
+    assert survivors == [], "altered answer lines that no check caught:\n" + "\n".join(survivors)
+
+
+def test_an_altered_answer_line_counts_as_caught_only_by_a_check(tmp_path):
+    """A perturbation that makes a cell raise, or that no check looks at, is not caught;
+    one that a check reports as "not yet" is, at that check's cell."""
+    cells = [
+        {"cell_type": "code", "metadata": {}, "source": (
+            "import torch\nfrom snippets.exercise import check\n"
+            "x = torch.arange(4.0)\nexpected = {'y': 2 * x}")},
+        {"cell_type": "code", "metadata": {"tags": ["answer"]}, "source": (
+            "# grad_y: [4]\ngrad_y = 2 * x\n"
+            "unused = x + 1\n"
+            "shape = [4]")},
+        {"cell_type": "code", "metadata": {}, "source": "torch.zeros(shape)"},
+        {"cell_type": "code", "metadata": {}, "source": "check(globals(), expected, ['y'])"},
+    ]
+    source = tmp_path / "x.ipynb"
+    source.write_text(notebooks.render({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 4}))
+    run = drift.drift_notebook(source, "x.ipynb")
+    assert [r.all_correct for _, r in run.reports] == [True]
+    by_line = {o.line: o for o in run.outcomes}
+    assert by_line[2].caught_at == "cell 4: grad_y not yet" and by_line[2].failure is None
+    assert by_line[3].caught_at is None and by_line[3].failure == "every check still says right"
+    assert by_line[4].caught_at is None and by_line[4].failure.startswith("cell 3 raised TypeError")
 
 
 @pytest.mark.parametrize("source", SOLUTIONS, ids=_rel)

@@ -234,6 +234,12 @@ assert gathered_exact
 #
 # ## Exercise
 #
+# > **Do it yourself in a notebook**
+# >
+# > One step of AdamW for the head's weight, and then of Adam with its L2 term, as
+# > [a notebook to fill in](https://backprop-by-hand.github.io/gpt/exercises/adamw.ipynb), each tensor checked against
+# > `torch.optim.AdamW` and `torch.optim.Adam`.
+#
 # With both betas at zero and no decay, what does one AdamW step do to a parameter? Predict it, then check with `adamw_step`.
 #
 # **Solution**

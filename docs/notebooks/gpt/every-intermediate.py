@@ -332,6 +332,13 @@ print(f"bit for bit the same: {len(same)} of {len(gathered)}")
 #
 # ## Exercise
 #
+# > **Do it yourself in a notebook**
+# >
+# > This page's walk, as [a notebook to fill in](https://backprop-by-hand.github.io/gpt/exercises/every-intermediate.ipynb),
+# > every rule written out by you (LayerNorm, GELU and softmax included), with a check
+# > after each stretch; its page shows the worked solution, and its buttons download the
+# > blank exercise or open it in Colab.
+#
 # Tie the head to the token embedding, as GPT-2 does: `logits = final @ wte.T`, with no
 # `head` of its own. What is `wte`'s gradient now? Write it and check it against autograd.
 #
