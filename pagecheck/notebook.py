@@ -4,7 +4,7 @@ Every derivation page can be downloaded as a notebook or a Python file
 (``pagecheck.export`` makes them). Its first cell calls ``start_page()``, so that the page's
 code starts from the random state the site's build starts from; its last cell calls
 ``check_page(globals(), [...])`` with every number the page's prose states, and compares each
-with what the code computed, as the build does (``pagecheck.runner.compare_claim``):
+with what the code computed, as the build does (``pagecheck.typed.compare_claim``):
 
     every number this page states: 23 of 23 hold
 
@@ -21,14 +21,17 @@ from contextlib import contextmanager
 from typing import Any, Iterable
 
 from pagecheck import numbers
-from pagecheck.runner import compare_claim, reset_random_state
+from pagecheck.execute import reset_figure_style, reset_random_state
+from pagecheck.typed import compare_claim
 
 
 def start_page() -> None:
     """The random state a page starts from at build time: seed 0 for Python, NumPy and
     PyTorch, and PyTorch on one thread (a float32 sum split across threads adds in
-    another order, so its last bits would depend on the machine's cores)."""
+    another order, so its last bits would depend on the machine's cores), and the site's
+    figure style."""
     reset_random_state()
+    reset_figure_style()
 
 
 def _failure(error: BaseException) -> str:

@@ -1,6 +1,6 @@
 """Read a Markdown page: its Python fences, its claims, and the numbers nobody checks.
 
-The same reading serves the MkDocs build (``pagecheck.mkdocs_hooks``) and the test run
+The same reading serves the build (``pagecheck.core``) and the test run
 (``pagecheck.pytest_plugin``), so both agree on which code a page has and which numbers it
 states.
 
@@ -190,6 +190,8 @@ def _is_container_body(lines: list[str], first: int) -> bool:
 
 
 def read_page(path: Path, text: str | None = None) -> Page:
+    """Read a page: its fences, its claims, and the problems the lint rules find
+    (``LINT_RULES``), sorted by line."""
     path = Path(path)
     if text is None:
         text = path.read_text(encoding="utf-8")
@@ -261,7 +263,32 @@ def read_page(path: Path, text: str | None = None) -> Page:
         page.claims.append(Claim(line, col, expr, typed, text[start:end], in_math))
         masked = _blank(masked, start, end, CLAIM_FILLER)
 
-    # 4. Display math needs a blank line before and after it, or arithmatex leaves raw TeX.
+    # 4. The lint rules (LINT_RULES, below): each reads the page and the masked text (fences,
+    #    code spans and claims blanked out) and returns its problems.
+    for rule in LINT_RULES:
+        page.problems += rule(page, masked)
+
+    # 5. Claims are checked once the whole page has run; each also remembers the last code
+    #    fence above it, so that a value that changes further down can be caught.
+    code = page.code_fences
+    for claim in page.claims:
+        above = [f.index for f in code if f.end_line < claim.line]
+        if above:
+            claim.after_fence = above[-1]
+        elif code:
+            claim.after_fence = code[-1].index
+    page.problems.sort(key=lambda p: (p.line, p.column))
+    return page
+
+
+# ---------------------------------------------------------------- lint rules
+# Each takes the page as read (fences, claims) and its masked text, and returns problems.
+
+
+def display_math_has_blank_lines(page: Page, masked: str) -> list[Problem]:
+    """Display math needs a blank line before and after it, or arithmatex leaves raw TeX."""
+    problems = []
+    lines = page.text.split("\n")
     masked_lines = masked.split("\n")
     k = 0
     while k < len(masked_lines):
@@ -275,15 +302,21 @@ def read_page(path: Path, text: str | None = None) -> Page:
             before = lines[k - 1].strip() if k > 0 else ""
             after = lines[end + 1].strip() if end + 1 < len(lines) else ""
             if before or after:
-                page.problems.append(
+                problems.append(
                     Problem(k + 1, 1, "display math ($$) needs a blank line before and after it, "
                             "or it is left as raw TeX")
                 )
             k = end + 1
         else:
             k += 1
+    return problems
 
-    # 5. Unchecked numbers.
+
+def numbers_are_claims(page: Page, masked: str) -> list[Problem]:
+    """Every number left in prose or math (not in code, a claim, a link, HTML, a list
+    marker, a subscript...) is unchecked: it must be a claim."""
+    problems = []
+    text = page.text
     pieces: list[tuple[int, int, bool]] = []  # (start, end, is_math)
     pos = 0
     for m in _MATH.finditer(masked):
@@ -304,7 +337,7 @@ def read_page(path: Path, text: str | None = None) -> Page:
         for m in finder.finditer(chunk):
             line, col = _line_col(text, start + m.start())
             where = "math" if is_math else "prose"
-            page.problems.append(
+            problems.append(
                 Problem(
                     line,
                     col,
@@ -315,32 +348,46 @@ def read_page(path: Path, text: str | None = None) -> Page:
                     where,
                 )
             )
+    return problems
 
-    # 6. Fence discipline: what the build runs is what the tests run, in one session per page;
-    #    and code a reader can read without scrolling sideways on the content column.
-    code = page.code_fences
-    for fence in code:
+
+def code_lines_fit(page: Page, masked: str) -> list[Problem]:
+    """Code a reader can read without scrolling sideways on the content column."""
+    problems = []
+    for fence in page.code_fences:
         for offset, code_line in enumerate(fence.code.split("\n")):
             if len(code_line) > MAX_CODE_LINE:
-                page.problems.append(
+                problems.append(
                     Problem(fence.code_line + offset, MAX_CODE_LINE + 1,
                             f"code line of {len(code_line)} characters: keep code lines to "
                             f"{MAX_CODE_LINE} so they fit the page's content column")
                 )
+    return problems
+
+
+def fences_run_at_build_and_test(page: Page, masked: str) -> list[Problem]:
+    """What the build runs is what the tests run: a Python fence runs in both or in neither."""
+    problems = []
     for fence in page.fences:
         lang = fence.info.split()[0] if fence.info.split() else ""
         if lang in PYTHON_LANGS and fence.executed != fence.tested:
             what = "runs at build time but not under pytest (remove 'notest')" if fence.executed else (
                 "runs under pytest but not at build time: add exec=\"on\", or mark it notest"
             )
-            page.problems.append(Problem(fence.start_line, 1, f"this python fence {what}"))
-    for k, fence in enumerate(code):
+            problems.append(Problem(fence.start_line, 1, f"this python fence {what}"))
+    return problems
+
+
+def one_session_per_page(page: Page, masked: str) -> list[Problem]:
+    """A page is one session: its first code fence starts it, every other continues it."""
+    problems = []
+    for k, fence in enumerate(page.code_fences):
         if k == 0 and fence.continuation:
-            page.problems.append(
+            problems.append(
                 Problem(fence.start_line, 1, "the first code fence of a page cannot be a 'continuation'")
             )
         if k > 0 and not fence.continuation:
-            page.problems.append(
+            problems.append(
                 Problem(
                     fence.start_line,
                     1,
@@ -348,17 +395,11 @@ def read_page(path: Path, text: str | None = None) -> Page:
                     "(one page is one session, at build time and under pytest)",
                 )
             )
+    return problems
 
-    # 7. Claims are checked once the whole page has run; each also remembers the last code
-    #    fence above it, so that a value that changes further down can be caught.
-    for claim in page.claims:
-        above = [f.index for f in code if f.end_line < claim.line]
-        if above:
-            claim.after_fence = above[-1]
-        elif code:
-            claim.after_fence = code[-1].index
-    page.problems.sort(key=lambda p: (p.line, p.column))
-    return page
+
+LINT_RULES = (display_math_has_blank_lines, numbers_are_claims, code_lines_fit,
+              fences_run_at_build_and_test, one_session_per_page)
 
 
 @lru_cache(maxsize=256)

@@ -39,7 +39,7 @@ def update_page(path: Path, display: str) -> tuple[list[str], list[str]]:
     changes, by_hand = [], []
     for claim in sorted((c for c in page.claims if c.typed is not None), key=lambda c: (-c.line, -c.column)):
         try:
-            value = runner._value(claim)
+            value = runner.value(claim)
             if compare_claim(claim.typed, value) is None:
                 continue
         except Exception as error:  # noqa: BLE001  (reported, to edit by hand)

@@ -23,20 +23,26 @@ ORANGE = "#f59e0b"
 GREEN = "#10b981"
 RED = "#ef4444"
 
-plt.rcParams.update(
-    {
-        "svg.hashsalt": "backprop-by-hand",
-        "svg.fonttype": "none",  # keep text as text: selectable, and styled by the page
-        "font.family": "sans-serif",
-        "font.size": 11,
-        "axes.prop_cycle": matplotlib.cycler(color=[BLUE, ORANGE, GREEN, RED]),
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "figure.figsize": (6.4, 3.6),
-        "figure.dpi": 100,
-        "legend.frameon": False,  # a filled legend box would stay white in the dark palette
-    }
-)
+STYLE = {
+    "svg.hashsalt": "backprop-by-hand",
+    "svg.fonttype": "none",  # keep text as text: selectable, and styled by the page
+    "font.family": "sans-serif",
+    "font.size": 11,
+    "axes.prop_cycle": matplotlib.cycler(color=[BLUE, ORANGE, GREEN, RED]),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.figsize": (6.4, 3.6),
+    "figure.dpi": 100,
+    "legend.frameon": False,  # a filled legend box would stay white in the dark palette
+}
+
+
+def use_site_style() -> None:
+    """The site's figure style, over matplotlib's current settings (set on import)."""
+    plt.rcParams.update(STYLE)
+
+
+use_site_style()
 
 _BLACK = re.compile(r"#000000|#000\b|\bblack\b", re.I)
 

@@ -115,7 +115,8 @@ def test_every_declared_dependency_is_pinned_within_its_range():
 
 # What a downloaded page runs: the page's fences, the helpers it imports, and the check its
 # last cell calls (pagecheck.notebook, with what that imports).
-CHECK_MODULES = ["pagecheck/notebook.py", "pagecheck/runner.py", "pagecheck/numbers.py", "pagecheck/cache.py"]
+CHECK_MODULES = ["pagecheck/notebook.py", "pagecheck/execute.py", "pagecheck/typed.py", "pagecheck/latex.py",
+                 "pagecheck/numbers.py", "pagecheck/cache.py"]
 
 
 def test_a_downloaded_page_needs_only_the_packages_own_dependencies():

@@ -160,3 +160,34 @@ def test_a_page_run_is_kept_for_the_build(isolated, monkeypatch):
     assert [o["text"] for o in entry.outputs] == ["", "5\n"]
     assert entry.values["w"]["floats"] == [5.0] and entry.checks == {"w\x005": ""}
     assert 0 < entry.seconds < 5
+
+
+def test_a_page_draws_the_same_whatever_ran_before_it_in_the_process(tmp_path):
+    """Pages share a process (a test worker, the build): one that draws without importing
+    the site's figure style must still draw with it, and a setting another page changed
+    must not reach it."""
+    import matplotlib.pyplot as plt
+
+    from pagecheck.runner import PageRunner
+
+    path = tmp_path / "draws.md"
+    path.write_text(textwrap.dedent('''
+        ```python exec="on"
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots()
+        ax.plot([0, 1, 2], [3, 1, 2])
+        ax.set_title("a plot")
+        fig.tight_layout()
+        ```
+        ''').lstrip("\\n"), encoding="utf-8")
+    page = read_page(path)
+
+    def drawn() -> list[str]:
+        return PageRunner(page).run_fence(page.code_fences[0]).figures
+
+    first = drawn()
+    plt.rcParams["font.size"] = 23  # what another page might leave behind
+    plt.rcParams["svg.fonttype"] = "path"
+    assert drawn() == first and len(first) == 1
+    assert 'font-size' in first[0] or "font:" in first[0]  # text kept as text: the site's style
