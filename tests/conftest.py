@@ -57,7 +57,8 @@ def config_for(docs: Path, pages: list[str], strict: bool = True) -> Path:
     linked."""
     import yaml
 
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    # The full loader and dumper: the fence formatter is named in mkdocs.yml by a Python tag.
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=yaml.Loader)  # noqa: S506 (our file)
     config.update(docs_dir=str(docs), nav=[{p: p} for p in pages], strict=strict)
     config["hooks"] = [str(ROOT / hook) for hook in config["hooks"]]
     config["watch"] = [str(ROOT / path) for path in config.get("watch", [])]
@@ -65,7 +66,7 @@ def config_for(docs: Path, pages: list[str], strict: bool = True) -> Path:
     if not (docs / "assets").exists():
         os.symlink(ROOT / "docs" / "assets", docs / "assets")
     path = docs.parent / "mkdocs.yml"
-    path.write_text(yaml.safe_dump(config))
+    path.write_text(yaml.dump(config))
     return path
 
 
