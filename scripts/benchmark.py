@@ -2,6 +2,7 @@
 ratios the targets are stated in.
 
     python scripts/benchmark.py [--runs N]          (make benchmark)
+    python scripts/benchmark.py --tests-only        (the cold test run alone)
 
 * pure compute: every nav page's code run and its claims checked in one Python process,
   no MkDocs (from the first fence to the last claim, torch's import included, as in a
@@ -133,6 +134,14 @@ def output_of(script: str, env: dict) -> list[float]:
 def main() -> None:
     runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 3
     work = Path(tempfile.mkdtemp(prefix="benchmark-"))
+    if "--tests-only" in sys.argv:  # the cold test run alone (its budget needs a full run)
+        try:
+            seconds = [cold_test_run(work / f"clone{run}") for run in range(runs)]
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print(f"cold test run, fresh clone (make test): median of {runs}: {statistics.median(seconds):.2f} s"
+              f" ({', '.join(f'{x:.1f}' for x in seconds)})")
+        return
     figures: dict[str, list[float]] = {k: [] for k in ("pure", "bare", "cold", "nochange", "edit", "edit_dirty", "section", "tests")}
     figures.update({name: [] for name in NEW_SECTIONS})
     build = [PY, "-m", "mkdocs", "build", "--strict", "-d", str(work / "site")]
