@@ -16,7 +16,7 @@ STAMP  := $(VENV)/.installed
 # Material for MkDocs prints a notice about MkDocs 2 on every run; this site pins mkdocs<2.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve test build build-cold benchmark screenshots sizes audit notebooks downloads update-claims clean setup
+.PHONY: serve test build build-cold benchmark screenshots sizes audit notebooks downloads zensical update-claims clean setup
 
 setup: $(STAMP)
 
@@ -44,6 +44,9 @@ notebooks: $(STAMP)    # the blank exercises (from the worked solutions), and ev
 
 downloads: $(STAMP)    # every page's notebook and Python file, run in a clean environment (minutes)
 	$(BIN)/python scripts/downloads.py
+
+zensical: $(STAMP)     # the site built by Zensical through the page checks' extension (CI, after the tests)
+	$(BIN)/python scripts/second_generator.py
 
 update-claims: $(STAMP)  # after a torch upgrade: typed numbers that no longer hold get the new values
 	$(BIN)/python -m pagecheck.update_claims

@@ -1,13 +1,21 @@
 """The site built by a second generator, Zensical, through the Python-Markdown extension
 (``pagecheck.markdown_ext``) alone: none of MkDocs' hooks or plugins run there.
 
+    python scripts/second_generator.py     (make zensical; CI runs it after the tests)
+
+It is a step of CI rather than a test: Zensical renders every page again (about ten
+seconds, with the pages replayed from the execution cache that the test run's MkDocs build
+filled), which the test run's time budget has no room for. The extension itself is tested
+in the test run, with Python-Markdown alone (tests/test_core.py). Prints one line per check
+and exits 1 if any fails.
+
 Zensical (pinned in requirements.lock) reads ``mkdocs.yml`` and converts each page with
 Python-Markdown and the extensions listed there, the page checks among them. Every Markdown
 page's fences must run (or replay from the execution cache the MkDocs build of this test run
-filled), every claim must show as its typed text with no ``{{`` left, and a page with a
+filled), every claim must show as its typed text, never as ``{{ ... }}``, and a page with a
 wrong number must fail Zensical's build, naming its page and line.
 
-What Zensical cannot do for this site is asserted too, so that the day it can, this test
+What Zensical cannot do for this site is asserted too, so that the day it can, this script
 says so (and the README's "Choices" has the list, with the versions):
 
 * the exercise notebooks: copied as ``.ipynb`` files, rendered as no page (mkdocs-jupyter
@@ -25,15 +33,18 @@ import html
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
+import traceback
 import uuid
 from pathlib import Path
 
-import pytest
 import yaml
 
-from pagecheck.page import read_page_cached
-from tests.pages import DOCS, ROOT, nav_notebooks, nav_pages
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pagecheck.page import read_page_cached  # noqa: E402
+from tests.pages import DOCS, ROOT, nav_notebooks, nav_pages  # noqa: E402
 
 
 def zensical_build(config: dict, root: Path, **environ: str) -> subprocess.CompletedProcess:
@@ -52,9 +63,8 @@ def zensical_build(config: dict, root: Path, **environ: str) -> subprocess.Compl
         path.unlink()
 
 
-@pytest.fixture(scope="module")
-def zensical_site(built_site) -> Path:
-    """The real site, built by Zensical after the MkDocs build (whose runs it replays)."""
+def zensical_site() -> Path:
+    """The real site, built by Zensical (replaying the runs the MkDocs build kept)."""
     config = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=yaml.Loader)  # noqa: S506 (our file)
     config["theme"].pop("custom_dir")  # MkDocs' page object: see the module's docstring
     site = Path(".cache") / "zensical" / "site"
@@ -93,7 +103,8 @@ def test_what_zensical_leaves_out_is_exactly_what_the_readme_lists(zensical_site
     assert "Download notebook" not in knobs  # no template override, no buttons
 
 
-def test_a_wrong_number_fails_the_zensical_build_with_its_page_and_line(tmp_path):
+def test_a_wrong_number_fails_the_zensical_build_with_its_page_and_line():
+    tmp_path = Path(tempfile.mkdtemp(prefix="zensical-"))
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "index.md").write_text(textwrap.dedent("""
         # A page
@@ -111,3 +122,29 @@ def test_a_wrong_number_fails_the_zensical_build_with_its_page_and_line(tmp_path
     result = zensical_build(config, tmp_path, **cache)
     assert result.returncode != 0
     assert "docs/index.md:8: claim {{ w == 6 }} does not hold: typed 6 but the value is 5" in result.stderr
+
+
+def main() -> int:
+    failed = 0
+    try:
+        site = zensical_site()
+    except AssertionError as error:
+        print(f"FAILED: Zensical could not build the site:\n{error}")
+        return 1
+    checks = [
+        ("every fence runs and every claim shows as typed", lambda: test_zensical_runs_every_fence_and_shows_every_claim_as_typed(site)),
+        ("what Zensical leaves out is what the README lists", lambda: test_what_zensical_leaves_out_is_exactly_what_the_readme_lists(site)),
+        ("a wrong number fails its build, with page and line", test_a_wrong_number_fails_the_zensical_build_with_its_page_and_line),
+    ]
+    for name, check in checks:
+        try:
+            check()
+            print(f"ok: {name}")
+        except AssertionError:
+            failed += 1
+            print(f"FAILED: {name}\n{traceback.format_exc(limit=1)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
