@@ -146,7 +146,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     shots = [p for p in SCREENSHOTS.glob("*.jpg") if p.stat().st_mtime >= started] if SCREENSHOTS.is_dir() else []
     if shots:
         terminalreporter.write_sep("-", "screenshots")
-        terminalreporter.write_line(f"{len(shots)} screenshots of every page (desktop and phone) in {SCREENSHOTS}")
+        terminalreporter.write_line(f"{len(shots)} screenshots (every page at phone width, dark; the palette-toggle pages at desktop) in {SCREENSHOTS}")
         sizes = sorted(
             ((int(p.read_text()), p.stem) for p in SCREENSHOTS.glob("*.dom-elements") if p.stat().st_mtime >= started),
             reverse=True,
