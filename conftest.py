@@ -44,6 +44,8 @@ def _rank(item) -> tuple[int, ...]:
         return (1, 0 if path.relative_to(ROOT).as_posix() in SLOW_PAGES else 1, -path.stat().st_size)
     if path.name == "test_drift.py":
         return (2, 0)
+    if path.name == "test_notebooks.py":  # early, beside the pages: the worked solutions it
+        return (1, 0, 0)  # runs are kept for the build, which then does not run them again
     if path.name == "test_browser.py":  # its other tests first, beside the spread ones
         return (4, 1) if item.nodeid.startswith(SPREAD) else (4, 0)
     return (3, 1) if path in NEED_THE_SITE else (3, 0)  # the site is built meanwhile

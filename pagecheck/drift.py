@@ -318,20 +318,29 @@ def drift_notebook(source: Path, where: str) -> SolutionRun:
     after it: the perturbation is caught only if a later check cell's Report says "not yet"
     for some answer. A cell that raises, in the child, is reported as what happened
     instead; in the unperturbed run it raises NotebookError naming the notebook and cell."""
-    from pagecheck.notebooks import ANSWER_TAG, NotebookError, _source, _tags
+    import time
 
-    from pagecheck.runner import reset_random_state
+    from pagecheck.notebooks import (ANSWER_TAG, NotebookError, _source, _tags, code_cells, fences_of,
+                                     fill_outputs, store_executed)
+    from pagecheck.execute import reset_figure_style, reset_random_state
+    from pagecheck.page import Page
 
     reset_random_state()  # one thread, as the pages run (and a forked child needs it)
+    reset_figure_style()
     # What each child would otherwise import for itself (see GradientDrift._import_ahead):
     # a check's first unravel_index loads torch's symbolic shapes, and sympy with them.
     importlib.import_module("torch.fx.experimental.symbolic_shapes")
     notebook = json.loads(source.read_text(encoding="utf-8"))
-    cells = [(number, cell) for number, cell in enumerate(notebook["cells"], 1) if cell["cell_type"] == "code"]
-    namespace: dict = {"__name__": "__main__", "__drift__": drift}
+    cells = code_cells(notebook)
+    # The cells run as the build runs them (pagecheck.notebooks.executed: one thread, the
+    # same outputs), so that the executed copy this run keeps is the one the build shows.
+    runner = PageRunner(Page(source, "", fences_of(cells)), display_path=where)
+    namespace = runner.namespace
+    namespace["__drift__"] = drift
     reports: list[tuple[int, object]] = []
     outcomes: list[NotebookOutcome] = []
-    for position, (number, cell) in enumerate(cells):
+    seconds = 0.0
+    for position, ((number, cell), fence) in enumerate(zip(cells, runner.page.fences)):
         code = _source(cell)
         tree = ast.parse(code, filename=f"{where} cell {number}")
         if ANSWER_TAG in _tags(cell):
@@ -341,12 +350,16 @@ def drift_notebook(source: Path, where: str) -> SolutionRun:
                 text = " ".join(line.strip() for line in code.split("\n")[statement.lineno - 1 : statement.end_lineno])
                 caught, failure = _run_drifted(namespace, cells[position:], code, index, where)
                 outcomes.append(NotebookOutcome(number, statement.lineno, text, caught, failure))
+        started = time.perf_counter()
         try:
-            value = _run_cell(tree, f"{where} cell {number}", namespace)
-        except Exception as error:  # noqa: BLE001 - named, and raised again as ours
-            raise NotebookError(f"{where} cell {number} raised {type(error).__name__}: {error}") from error
-        if _is_report(value):
-            reports.append((number, value))
+            output = runner.run_fence(fence)
+        except PageError as error:
+            raise NotebookError(f"{where} cell {number}: {str(error).split(': ', 1)[-1]}") from error
+        seconds += time.perf_counter() - started
+        fill_outputs(cell, position + 1, output)
+        if _is_report(runner.last_value):
+            reports.append((number, runner.last_value))
+    store_executed(source, notebook, {"seconds": seconds, "peak_mib": None})
     return SolutionRun(reports, namespace, outcomes)
 
 

@@ -106,6 +106,7 @@ class FenceRunner:
         self.display_path = display_path or str(page.path)
         self.namespace: dict[str, Any] = {"__name__": "__page__", "__file__": self.display_path}
         self.ran: list[int] = []
+        self.last_value: Any = None  # the value of the last fence's final expression, if any
 
     def where(self, line: int) -> str:
         return f"{self.display_path}:{line}"
@@ -157,6 +158,7 @@ class FenceRunner:
         except Exception as error:  # noqa: BLE001
             raise PageError(self._describe_failure(fence, error)) from error
         self.ran.append(fence.index)
+        self.last_value = shown
         self.after_fence(fence)
         return output
 

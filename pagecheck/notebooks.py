@@ -251,6 +251,54 @@ if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
 
 
+def executed_path(source: Path) -> Path:
+    """Where the executed copy of a worked solution is kept: in the cache folder, keyed by
+    the notebook and everything its code depends on (``cache.notebook_key``)."""
+    import hashlib
+
+    from pagecheck import cache
+
+    key = hashlib.sha256(source.read_bytes() + cache.notebook_key().encode()).hexdigest()[:16]
+    return cache.cache_dir().parent / "notebooks" / key / source.name
+
+
+def code_cells(notebook: dict) -> list[tuple[int, dict]]:
+    """(number counted from one, cell) of every code cell."""
+    return [(number, cell) for number, cell in enumerate(notebook["cells"], 1) if cell["cell_type"] == "code"]
+
+
+def fences_of(cells: list[tuple[int, dict]]) -> list:
+    """The code cells as the fences of one page, run in one namespace (``pagecheck.runner``)."""
+    from pagecheck.page import Fence
+
+    return [Fence(index=i, start_line=0, end_line=0, info="python", code=_source(cell), executed=True,
+                  tested=True, continuation=True) for i, (_, cell) in enumerate(cells)]
+
+
+def fill_outputs(cell: dict, count: int, output) -> None:
+    """A cell's outputs as Jupyter keeps them, from what its fence printed, displayed and drew."""
+    cell["execution_count"] = count
+    cell["outputs"] = (
+        ([{"output_type": "stream", "name": "stdout", "text": output.text}] if output.text else [])
+        + [{"output_type": "display_data", "data": {"text/html": h}, "metadata": {}} for h in output.html]
+        + [{"output_type": "display_data", "data": {"image/svg+xml": s}, "metadata": {}} for s in output.figures]
+    )
+
+
+def store_executed(source: Path, notebook: dict, run: dict) -> Path:
+    """Keep an executed copy (and its run's seconds and peak memory) where ``executed`` looks
+    first; without the cache, in a folder of its own. Returns where it is."""
+    from pagecheck import cache
+
+    target = executed_path(source)
+    if not cache.enabled():
+        target = Path(tempfile.mkdtemp(prefix="notebook-")) / source.name
+    # The run's seconds first, then the notebook: a notebook found in the cache has them.
+    cache._write_atomically(target.with_suffix(".run.json"), json.dumps(run))
+    cache._write_atomically(target, json.dumps(notebook, indent=1))
+    return target
+
+
 def executed(source: Path, where: str) -> tuple[Path, dict, bool]:
     """The worked solution with its outputs, for the site to show: its code cells run in this
     process, one namespace, as a page's fences are (``pagecheck.runner``; a kernel per
@@ -259,45 +307,27 @@ def executed(source: Path, where: str) -> tuple[Path, dict, bool]:
     notebook runs once. Returns (the executed copy, {"seconds", "peak_mib"} of its run,
     whether it came from the cache). A cell that raises raises PageError naming the
     notebook and cell."""
-    import hashlib
-
     from pagecheck import cache
     from pagecheck.measure import Measure
-    from pagecheck.page import Fence, Page
+    from pagecheck.page import Page
     from pagecheck.runner import PageError, PageRunner
 
-    raw = source.read_bytes()
-    key = hashlib.sha256(raw + cache.notebook_key().encode()).hexdigest()[:16]
-    target = cache.cache_dir().parent / "notebooks" / key / source.name
+    target = executed_path(source)
     if cache.enabled() and target.is_file():
         return target, json.loads(target.with_suffix(".run.json").read_text()), True
-    notebook = json.loads(raw)
-    cells = [(number, cell) for number, cell in enumerate(notebook["cells"], 1) if cell["cell_type"] == "code"]
-    fences = [
-        Fence(index=i, start_line=0, end_line=0, info="python", code=_source(cell), executed=True,
-              tested=True, continuation=True)
-        for i, (_, cell) in enumerate(cells)
-    ]
-    runner = PageRunner(Page(source, "", fences), display_path=where)
+    notebook = json.loads(source.read_bytes())
+    cells = code_cells(notebook)
+    runner = PageRunner(Page(source, "", fences_of(cells)), display_path=where)
     measure = Measure().__enter__()
-    for count, ((number, cell), fence) in enumerate(zip(cells, fences), 1):
+    for count, ((number, cell), fence) in enumerate(zip(cells, runner.page.fences), 1):
         try:
             output = runner.run_fence(fence)
         except PageError as error:
             measure.__exit__(None, None, None)
             detail = str(error).split(": ", 1)[-1].split("\n")[0]
             raise PageError(f"{where} cell {number}: {detail}") from None
-        cell["execution_count"] = count
-        cell["outputs"] = (
-            ([{"output_type": "stream", "name": "stdout", "text": output.text}] if output.text else [])
-            + [{"output_type": "display_data", "data": {"text/html": h}, "metadata": {}} for h in output.html]
-            + [{"output_type": "display_data", "data": {"image/svg+xml": s}, "metadata": {}} for s in output.figures]
-        )
+        fill_outputs(cell, count, output)
     measure.__exit__(None, None, None)
     run = {"seconds": measure.seconds, "peak_mib": measure.peak_mib}
-    if not cache.enabled():
-        target = Path(tempfile.mkdtemp(prefix="notebook-")) / source.name
-    # The run's seconds first, then the notebook: a notebook found in the cache has them.
-    cache._write_atomically(target.with_suffix(".run.json"), json.dumps(run))
-    cache._write_atomically(target, json.dumps(notebook, indent=1))
+    target = store_executed(source, notebook, run)
     return target, run, False

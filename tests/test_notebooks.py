@@ -129,7 +129,7 @@ def test_altering_any_answer_line_makes_a_check_say_not_yet(source):
     assert survivors == [], "altered answer lines that no check caught:\n" + "\n".join(survivors)
 
 
-def test_an_altered_answer_line_counts_as_caught_only_by_a_check(tmp_path):
+def test_an_altered_answer_line_counts_as_caught_only_by_a_check(tmp_path, monkeypatch):
     """A perturbation that makes a cell raise, or that no check looks at, is not caught;
     one that a check reports as "not yet" is, at that check's cell."""
     cells = [
@@ -145,6 +145,7 @@ def test_an_altered_answer_line_counts_as_caught_only_by_a_check(tmp_path):
     ]
     source = tmp_path / "x.ipynb"
     source.write_text(notebooks.render({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 4}))
+    monkeypatch.setenv("PAGECHECK_CACHE_DIR", str(tmp_path / "cache" / "pages"))  # its executed copy
     run = drift.drift_notebook(source, "x.ipynb")
     assert [r.all_correct for _, r in run.reports] == [True]
     by_line = {o.line: o for o in run.outcomes}
