@@ -140,9 +140,9 @@ def test_page_reads_well_on_a_phone_in_the_dark_palette(doc, server, reader_tab,
     assert problems == [], f"{doc.relative_to(ROOT)} in the browser, phone width, dark:\n" + "\n".join(problems)
 
 
-# The palettes and the desktop width: the longest page and a notebook page (a template of
-# its own).
-TOGGLED = [DOCS / "rules" / "sums-and-means.md", DOCS / "mlp" / "exercises" / "batchnorm.ipynb"]
+# The palettes and the desktop width: the home page and a notebook page (a template of its
+# own). The toggle is the theme's, the same on every page.
+TOGGLED = [DOCS / "index.md", DOCS / "mlp" / "exercises" / "batchnorm.ipynb"]
 
 
 @pytest.mark.parametrize("doc", TOGGLED, ids=lambda p: str(p.relative_to(DOCS)))
@@ -337,40 +337,59 @@ def broken_site(tmp_path_factory):
         yield local, result.stderr
 
 
+@pytest.fixture(scope="module")
+def broken_tab(browser, broken_site):
+    """One tab for the broken pages, each opened as the reader's tab opens the site's."""
+    context = browser.new_context(viewport=DESKTOP, color_scheme="light", reduced_motion="reduce")
+    context.add_init_script(NO_SEARCH_WORKER)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def _open_broken(tab, local, case: str, viewport) -> PageWatch:
+    tab.set_viewport_size(viewport)
+    watch = PageWatch(tab.context, local.host).attach(tab)
+    load(tab, local.base + f"{case}/")
+    return watch
+
+
 @pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
-def test_the_browser_checks_catch_a_broken_formula_and_an_outside_script(case, browser, broken_site):
+def test_the_browser_checks_catch_a_broken_formula_and_an_outside_script(case, broken_tab, broken_site):
     """The checks above are not vacuous: a page with any of these defects fails them."""
     local, log = broken_site
     _, expected = BROKEN[case]
     if case == "formula":  # the build itself already names the page and line
         assert "formula.md:3: KaTeX cannot render this formula" in log, log
-    context, page, watch = _open(browser, local, DESKTOP)
+    page = broken_tab
+    watch = _open_broken(page, local, case, DESKTOP)
     try:
-        load(page, local.base + f"{case}/")
         problems = content_problems(page) + watch.problems()
         no_buttons = download_problems(page)  # this small site offers no downloads
     finally:
-        context.close()
+        watch.detach(page)
+        page.goto("about:blank")
     assert any(expected in p for p in problems), problems
     assert no_buttons == [f"download buttons: [], expected {list(DOWNLOADS)}"]
 
 
 @pytest.mark.parametrize("case", TOO_WIDE, ids=list(TOO_WIDE))
-def test_the_width_check_names_what_is_too_wide_for_a_phone(case, browser, broken_site):
+def test_the_width_check_names_what_is_too_wide_for_a_phone(case, broken_tab, broken_site):
     """A long output line in a block made not to scroll, and a wide table outside any scroll
     box, are named with their text; the same things in the site's own scroll boxes are not."""
     local, _ = broken_site
     _, expected = TOO_WIDE[case]
-    context, page, _ = _open(browser, local, PHONE)
+    page = broken_tab
+    watch = _open_broken(page, local, case, PHONE)
     try:
-        load(page, local.base + f"{case}/")
         problems = width_problems(page)
         widths = page.evaluate(
             "[...document.querySelectorAll('.md-content table, .md-content .katex-display, .pagecheck-output code')]"
             ".map((el) => el.scrollWidth)"
         )
     finally:
-        context.close()
+        watch.detach(page)
+        page.goto("about:blank")
     for fragments in expected:  # each expected problem is one line holding all its fragments
         assert any(all(f in p for f in fragments) for p in problems), (fragments, problems)
     assert len(problems) == len(expected), problems
