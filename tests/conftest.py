@@ -51,10 +51,11 @@ def mkdocs_build(config: Path, site: Path, strict: bool = True) -> subprocess.Co
     return subprocess.CompletedProcess(["mkdocs build"], returncode, "", printed.getvalue() + "\n".join(handler.lines))
 
 
-def config_for(docs: Path, pages: list[str], strict: bool = True) -> Path:
+def config_for(docs: Path, pages: list[str], strict: bool = True, notebooks: bool = True) -> Path:
     """A copy of mkdocs.yml for a small site of ``pages`` in ``docs`` (beside which it is
     written), with every path of the real configuration made absolute and the real assets
-    linked."""
+    linked. ``notebooks=False``: without mkdocs-jupyter, for a site of Markdown pages (its
+    import costs half a second)."""
     import yaml
 
     # The full loader and dumper: the fence formatter is named in mkdocs.yml by a Python tag.
@@ -63,6 +64,8 @@ def config_for(docs: Path, pages: list[str], strict: bool = True) -> Path:
     config["hooks"] = [str(ROOT / hook) for hook in config["hooks"]]
     config["watch"] = [str(ROOT / path) for path in config.get("watch", [])]
     config["theme"]["custom_dir"] = str(ROOT / config["theme"]["custom_dir"])
+    if not notebooks:
+        config["plugins"] = [p for p in config["plugins"] if "mkdocs-jupyter" not in p]
     if not (docs / "assets").exists():
         os.symlink(ROOT / "docs" / "assets", docs / "assets")
     path = docs.parent / "mkdocs.yml"

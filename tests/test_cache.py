@@ -86,7 +86,7 @@ class Site:
         from mkdocs.config import load_config
 
         before = self.ran.read_text().split() if self.ran.exists() else []
-        config = load_config(str(config_for(self.docs, ["uses-helper.md", "plain.md"])))
+        config = load_config(str(config_for(self.docs, ["uses-helper.md", "plain.md"], notebooks=False)))
         config.plugins.on_startup(command="build", dirty=False)
         try:
             build(config)

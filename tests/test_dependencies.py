@@ -5,6 +5,7 @@ dependency is pinned in requirements.lock at a version its range allows."""
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 import sys
@@ -78,9 +79,16 @@ def _project_code() -> dict[str, str]:
     return code
 
 
+@functools.cache
+def _providers() -> dict[str, list[str]]:
+    """Which installed distributions provide each top-level module (read once: it walks
+    every installed distribution's files)."""
+    return metadata.packages_distributions()
+
+
 def undeclared(code: dict[str, str], declared: set[str]) -> list[str]:
     """One line per imported module that no declared dependency provides."""
-    providers = metadata.packages_distributions()
+    providers = _providers()
     problems = []
     for where, text in code.items():
         for module in sorted(imported(text) - LOCAL - set(sys.stdlib_module_names)):
