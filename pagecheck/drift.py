@@ -111,6 +111,37 @@ def perturbed(lines: list[str], first: int, last: int) -> list[str]:
     return altered
 
 
+def in_a_child(work) -> tuple[str, object]:
+    """Run ``work()`` in a forked child, which starts from this process's memory as it is
+    (a page's namespace as the fences above left it) and changes nothing here. Returns
+    ("ok", what work returned, through JSON), or ("failed", "crashed: ..." or "died without
+    a word")."""
+    read, write = os.pipe()
+    # The garbage collector would walk (and so copy) every object the child inherits:
+    # freeze them, and let the child run without it.
+    gc.freeze()
+    pid = os.fork()
+    if pid == 0:
+        gc.disable()
+        os.close(read)
+        try:
+            message = {"ok": work()}
+        except BaseException as error:  # noqa: BLE001  (reported, never swallowed)
+            message = {"failed": f"crashed: {error!r}"}
+        with os.fdopen(write, "w") as out:
+            json.dump(message, out)
+        os._exit(0)
+    gc.unfreeze()
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        received = pipe.read()
+    os.waitpid(pid, 0)
+    if not received:
+        return "failed", "died without a word"
+    [(how, result)] = json.loads(received).items()
+    return how, result
+
+
 class GradientDrift:
     """The perturbations of one page, run from a runner that is going through the page."""
 
@@ -170,29 +201,10 @@ class GradientDrift:
                 pass  # fence itself reports a missing module, at its line
 
     def _run_perturbed(self, runner: PageRunner, fence: Fence, first: int, last: int) -> str | None:
-        read, write = os.pipe()
-        # The garbage collector would walk (and so copy) every object the child inherits:
-        # freeze them, and let the child run without it.
-        gc.freeze()
-        pid = os.fork()
-        if pid == 0:  # the child: the namespace as the fences above left it
-            gc.disable()
-            os.close(read)
-            try:
-                failure = self._finish_perturbed(runner, fence, first, last)
-            except BaseException as error:  # noqa: BLE001  (reported, never swallowed)
-                failure = f"{self.display_path}:{first}: the perturbed run crashed: {error!r}"
-            with os.fdopen(write, "w") as out:
-                json.dump({"failure": failure}, out)
-            os._exit(0)
-        gc.unfreeze()
-        os.close(write)
-        with os.fdopen(read) as pipe:
-            received = pipe.read()
-        os.waitpid(pid, 0)
-        if not received:
-            return f"{self.display_path}:{first}: the perturbed run died without a word"
-        return json.loads(received)["failure"]
+        how, result = in_a_child(lambda: self._finish_perturbed(runner, fence, first, last))
+        if how == "ok":
+            return result
+        return f"{self.display_path}:{first}: the perturbed run {result}"
 
     def _perturbed_page(self, fence: Fence, first: int, last: int) -> Page:
         """The page with the statement at lines first..last perturbed: the same page with
@@ -286,14 +298,10 @@ class SolutionRun:
     outcomes: list[NotebookOutcome]
 
 
-class _Drifted(ast.NodeTransformer):
-    """The assignment at ``index`` in the cell's top level, with its value wrapped in
-    ``__drift__(...)``."""
-
-    @staticmethod
-    def wrap(statement: ast.stmt) -> ast.stmt:
-        statement.value = ast.Call(func=ast.Name("__drift__", ast.Load()), args=[statement.value], keywords=[])
-        return ast.fix_missing_locations(statement)
+def _drifted(statement: ast.stmt) -> ast.stmt:
+    """An assignment with its value wrapped in ``__drift__(...)``."""
+    statement.value = ast.Call(func=ast.Name("__drift__", ast.Load()), args=[statement.value], keywords=[])
+    return ast.fix_missing_locations(statement)
 
 
 def _is_report(value) -> bool:
@@ -366,28 +374,11 @@ def drift_notebook(source: Path, where: str) -> SolutionRun:
 def _run_drifted(namespace: dict, cells: list, code: str, index: int, where: str) -> tuple[str | None, str | None]:
     """In a forked child: the first cell with statement ``index`` perturbed, then the rest.
     Returns (caught at, what happened instead)."""
-    read, write = os.pipe()
-    gc.freeze()
-    pid = os.fork()
-    if pid == 0:
-        gc.disable()
-        os.close(read)
-        try:
-            result = _finish_drifted(namespace, cells, code, index, where)
-        except BaseException as error:  # noqa: BLE001  (reported, never swallowed)
-            result = (None, f"the perturbed run crashed: {error!r}")
-        with os.fdopen(write, "w") as out:
-            json.dump(result, out)
-        os._exit(0)
-    gc.unfreeze()
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        received = pipe.read()
-    os.waitpid(pid, 0)
-    if not received:
-        return None, "the perturbed run died without a word"
-    caught, failure = json.loads(received)
-    return caught, failure
+    how, result = in_a_child(lambda: _finish_drifted(namespace, cells, code, index, where))
+    if how == "ok":
+        caught, failure = result
+        return caught, failure
+    return None, f"the perturbed run {result}"
 
 
 def _finish_drifted(namespace: dict, cells: list, code: str, index: int, where: str):
@@ -396,7 +387,7 @@ def _finish_drifted(namespace: dict, cells: list, code: str, index: int, where: 
     for position, (number, cell) in enumerate(cells):
         tree = ast.parse(code if position == 0 else _source(cell))
         if position == 0:
-            tree.body[index] = _Drifted.wrap(tree.body[index])
+            tree.body[index] = _drifted(tree.body[index])
         try:
             value = _run_cell(tree, f"{where} cell {number}", namespace)
         except Exception as error:  # noqa: BLE001 - not a check saying "not yet"

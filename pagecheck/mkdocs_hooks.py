@@ -20,6 +20,7 @@ notebook pages' trimmings, two template fixes) is in ``pagecheck/site_hooks.py``
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import sys
@@ -146,7 +147,7 @@ def on_page_content(content: str, page, config, files, **kwargs):
         # The worked solution must pass its own checks (a check never raises, for learners).
         display = _rel(record.notebooks.get(str(path), path))
         for name in re.findall(r'<tr class="check-not-yet"><td>.*?</td><td><code>(.*?)</code>', content):
-            log.warning(f"{display}: the worked solution fails its check for {_unescape(name)}")
+            log.warning(f"{display}: the worked solution fails its check for {html.unescape(name)}")
         return content
     check = record.pages.get(_rel(path))
     if check is None:
@@ -156,12 +157,6 @@ def on_page_content(content: str, page, config, files, **kwargs):
     if check.stats is not None:
         record.stats[check.display] = check.stats
     return content
-
-
-def _unescape(text: str) -> str:
-    import html
-
-    return html.unescape(text)
 
 
 def on_post_build(config, **kwargs):
